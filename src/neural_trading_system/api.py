@@ -1,0 +1,119 @@
+"""The Python API; the ``nts`` commands call these functions.
+
+>>> from neural_trading_system import train_neural_system
+>>> result = train_neural_system(preset="debug")            # synthetic market
+>>> result = train_neural_system(coin="BTC", interval="4h", start_date="2021-01-01",
+...                              data="../shared/data/BTCUSDT-4h.csv")
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .artifacts import make_run_dir
+from .config import Config, load_config
+
+log = logging.getLogger(__name__)
+
+__all__ = ["TrainOutcome", "resolve_config", "train", "train_neural_system"]
+
+
+@dataclass
+class TrainOutcome:
+    """What a training run produced."""
+
+    run_dir: Path
+    config: Config
+    summary: dict[str, Any]
+    result: Any  # training.TrainResult
+    timings: dict[str, float] = field(default_factory=dict)
+    bundle: Any = None  # pipeline.DatasetBundle (in memory, for the following stages)
+    market: Any = None
+
+
+def resolve_config(config: Config | str | Path | dict | None = None, preset: str = "default",
+                   **overrides: Any) -> Config:
+    """A Config from a Config, a file path, a dict of (flat or nested) keys, or a preset."""
+    if isinstance(config, Config):
+        cfg = config
+    elif isinstance(config, (str, Path)):
+        cfg = load_config(preset, config)
+    elif isinstance(config, dict):
+        cfg = load_config(preset, None, config)
+    else:
+        cfg = load_config(preset)
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return cfg.with_overrides(clean) if clean else cfg
+
+
+def train(cfg: Config, progress: bool = True) -> TrainOutcome:
+    """Collect, build features and labels, train; everything into one run directory."""
+    from .pipeline import StageTimer, build_datasets, capture_indicators, label_summary, load_data, write_run_files
+    from .training import train_model
+
+    timer = StageTimer()
+    run_dir = make_run_dir(cfg.runs_dir, cfg.run_name, cfg.preset)
+    with timer("data"):
+        market = load_data(cfg)
+    log.info("data: %s, %d bars (%s)", market.source, market.frame.height, market.interval)
+    with timer("capture"):
+        captured = capture_indicators(cfg, market, cache_dir=Path(cfg.data.data_dir) / "captures")
+    with timer("features_labels"):
+        bundle = build_datasets(cfg, captured)
+    summary = label_summary(bundle)
+    log.info("features: %d, splits: %s, purged: %s", bundle.n_features, summary["split_sizes"], summary["purged"])
+    write_run_files(run_dir, cfg, bundle, market, timer.timings, extra={"dataset": summary})
+    if market.regimes is not None:
+        import numpy as np
+
+        np.save(run_dir / "true_regimes.npy", market.regimes, allow_pickle=False)
+    with timer("train"):
+        result = train_model(cfg, bundle.train, bundle.val, run_dir, resume=False, progress=progress)
+    write_run_files(run_dir, cfg, bundle, market, timer.timings,
+                    extra={"dataset": summary, "training": _result_dict(result)})
+    return TrainOutcome(run_dir, cfg, summary, result, timer.timings, bundle, market)
+
+
+def _result_dict(result: Any) -> dict[str, Any]:
+    keys = ("best_epoch", "best_val_loss", "epochs_run", "stopped_early")
+    return {k: getattr(result, k) for k in keys if hasattr(result, k)}
+
+
+def train_neural_system(
+    coin: str | None = None,
+    interval: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    config: Config | str | Path | dict | None = None,
+    data: str | Path | None = None,
+    exchange: str | None = None,
+    preset: str = "default",
+    run_name: str | None = None,
+    **overrides: Any,
+) -> TrainOutcome:
+    """Train end to end, as the original system's entry point did.
+
+    With ``data`` a CSV/Parquet file is used; with ``exchange`` the market ``<coin>/USDT`` is
+    downloaded through ccxt; with neither, the embedded synthetic market. ``start_date`` and
+    ``end_date`` cut the data window; ``overrides`` are config keys (``seq_len=64``, ...).
+    """
+    o: dict[str, Any] = dict(overrides)
+    if data is not None:
+        o.update({"data.source": "file", "data.path": str(data)})
+    elif exchange is not None:
+        o.update({"data.source": "exchange", "data.exchange": exchange})
+    if coin is not None:
+        o["data.symbol"] = coin if "/" in coin else f"{coin.upper()}/USDT"
+    if interval is not None:
+        o["data.interval"] = interval
+    if start_date is not None:
+        o["data.start"] = str(start_date)
+    if end_date is not None:
+        o["data.end"] = str(end_date)
+    if run_name is not None:
+        o["run_name"] = run_name
+    cfg = resolve_config(config, preset, **o)
+    return train(cfg)
