@@ -20,7 +20,7 @@ from .config import Config, save_config
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DatasetBundle", "StageTimer", "load_data", "capture_indicators", "build_datasets", "label_summary"]
+__all__ = ["DatasetBundle", "RunBundle", "load_run_bundle", "StageTimer", "load_data", "capture_indicators", "build_datasets", "label_summary"]
 
 
 @dataclass
@@ -171,3 +171,54 @@ def write_run_files(run_dir: Path, cfg: Config, bundle: DatasetBundle, market, t
         **(extra or {}),
     }
     write_json_atomic(run_dir / "manifest.json", manifest)
+
+
+@dataclass
+class RunBundle:
+    """A trained run loaded back: config, manifest, the data bundle (fitted extractor), the model."""
+
+    run_dir: Path
+    config: Config
+    manifest: dict[str, Any]
+    bundle: DatasetBundle
+    model: Any  # model.NeuralTradingModel in eval mode
+    true_regimes: np.ndarray | None
+
+
+def load_run_bundle(run_dir: str | Path | None = None, runs_dir: str | Path = "runs") -> RunBundle:
+    """Load a run directory (None: the most recent run) with its data rebuilt from its own files.
+
+    Nothing is refitted: the extractor comes from ``extractor.json``, the captured lines from
+    ``indicators.parquet`` (sha256-verified), the split from the config and the manifest's warm-up.
+    """
+    from .artifacts import latest_run_dir, read_json
+    from .capture import read_captured
+    from .features import FeatureExtractor, SequenceDataset
+    from .labels import make_labels
+    from .splits import chronological_split
+    from .training import load_run
+
+    rd = Path(run_dir) if run_dir is not None else latest_run_dir(runs_dir, require="model.safetensors")
+    if not rd.is_dir():
+        from .errors import ArtifactError
+
+        raise ArtifactError(f"run directory {rd} does not exist; pass a directory made by `nts train`")
+    loaded = load_run(rd)  # checks config, weights and feature width against the manifest
+    cfg = loaded.config
+    manifest = read_json(rd / "manifest.json", "run manifest")
+    captured = read_captured(rd / "indicators.parquet")
+    extractor = FeatureExtractor.load(rd / "extractor.json")
+    X = extractor.transform(captured)
+    labels = make_labels(captured.frame.select(["timestamp", "open", "high", "low", "close", "volume"]), cfg.labels)
+    first_valid = int(manifest["first_valid_bar"])
+    split = chronological_split(captured.frame.height, cfg.model.seq_len, cfg.labels.prediction_horizon, cfg.splits,
+                                first_valid=first_valid)
+    targets = {c: labels[c].to_numpy().astype(np.float32) for c in TARGET_COLUMNS}
+    weights = {c: labels[w].to_numpy().astype(np.float32) for c, w in WEIGHT_COLUMNS.items()}
+    X = np.ascontiguousarray(np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0), dtype=np.float32)
+    mk = lambda idx: SequenceDataset(X, targets, idx, cfg.model.seq_len, weights=weights)  # noqa: E731
+    bundle = DatasetBundle(captured, labels, extractor, X, split, mk(split.train), mk(split.val), mk(split.test),
+                           first_valid)
+    regimes_path = rd / "true_regimes.npy"
+    regimes = np.load(regimes_path, allow_pickle=False) if regimes_path.is_file() else None
+    return RunBundle(rd, cfg, manifest, bundle, loaded.model, regimes)
