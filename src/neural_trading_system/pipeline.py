@@ -91,7 +91,7 @@ WEIGHT_COLUMNS = {"target_tp": "target_barrier_weight", "target_sl": "target_bar
 
 def build_datasets(cfg: Config, captured) -> DatasetBundle:
     """Labels, chronological purged split, extractor fitted on the training rows, sequence datasets."""
-    from .features import FeatureExtractor, SequenceDataset
+    from .features import FeatureExtractor
     from .labels import make_labels
     from .splits import chronological_split
 
@@ -112,6 +112,17 @@ def build_datasets(cfg: Config, captured) -> DatasetBundle:
     split = chronological_split(n, seq_len, horizon, cfg.splits, first_valid=first_valid)
     # split boundaries depend on the bar count only, so warm-up can only remove training rows
     assert split.train.size == 0 or int(split.train.max()) < train_end
+
+    return assemble_bundle(captured, labels, extractor, X, split, first_valid, seq_len)
+
+
+def assemble_bundle(captured, labels: pl.DataFrame, extractor, X: np.ndarray, split, first_valid: int,
+                    seq_len: int) -> DatasetBundle:
+    """Targets, weights and the three sequence datasets over one contiguous feature matrix.
+
+    Warm-up rows (NaN features) are zeroed; no sample's window reaches them (``first_valid``).
+    """
+    from .features import SequenceDataset
 
     targets = {c: labels[c].to_numpy().astype(np.float32) for c in TARGET_COLUMNS}
     weights = {c: labels[w].to_numpy().astype(np.float32) for c, w in WEIGHT_COLUMNS.items()}
@@ -193,7 +204,7 @@ def load_run_bundle(run_dir: str | Path | None = None, runs_dir: str | Path = "r
     """
     from .artifacts import latest_run_dir, read_json
     from .capture import read_captured
-    from .features import FeatureExtractor, SequenceDataset
+    from .features import FeatureExtractor
     from .labels import make_labels
     from .splits import chronological_split
     from .training import load_run
@@ -213,12 +224,7 @@ def load_run_bundle(run_dir: str | Path | None = None, runs_dir: str | Path = "r
     first_valid = int(manifest["first_valid_bar"])
     split = chronological_split(captured.frame.height, cfg.model.seq_len, cfg.labels.prediction_horizon, cfg.splits,
                                 first_valid=first_valid)
-    targets = {c: labels[c].to_numpy().astype(np.float32) for c in TARGET_COLUMNS}
-    weights = {c: labels[w].to_numpy().astype(np.float32) for c, w in WEIGHT_COLUMNS.items()}
-    X = np.ascontiguousarray(np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0), dtype=np.float32)
-    mk = lambda idx: SequenceDataset(X, targets, idx, cfg.model.seq_len, weights=weights)  # noqa: E731
-    bundle = DatasetBundle(captured, labels, extractor, X, split, mk(split.train), mk(split.val), mk(split.test),
-                           first_valid)
+    bundle = assemble_bundle(captured, labels, extractor, X, split, first_valid, cfg.model.seq_len)
     regimes_path = rd / "true_regimes.npy"
     regimes = np.load(regimes_path, allow_pickle=False) if regimes_path.is_file() else None
     return RunBundle(rd, cfg, manifest, bundle, loaded.model, regimes)
