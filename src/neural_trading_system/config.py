@@ -135,6 +135,13 @@ class LabelConfig(_Section):
     """Softness of the entry label's sigmoid."""
     max_position: float = Field(1.0, gt=0, le=1)
     """Cap of the position-size target."""
+    exit_threshold: float = Field(0.25, ge=0)
+    """Exit label is 1 when the risk-adjusted forward return (vol units) is below -exit_threshold
+    (or the stop-loss is hit first)."""
+    size_full_z: float = Field(2.0, gt=0)
+    """Risk-adjusted trade return (vol units) that earns the full position in the size target."""
+    min_vol: float = Field(1e-4, gt=0)
+    """Floor of the per-bar log-return std used for barriers and risk adjustment (flat stretches)."""
 
     @model_validator(mode="after")
     def _windows(self) -> "LabelConfig":
@@ -213,6 +220,16 @@ class TrainingConfig(_Section):
     use_tensorboard: bool = False
     threads: int = Field(0, ge=0)
     """torch CPU threads; 0 leaves torch's default."""
+    strategy: Literal["auto", "ddp", "ddp_spawn"] = "auto"
+    """Multi-process strategy when ``devices > 1``: 'auto' spawns worker processes from
+    ``train_model`` (ddp_spawn) unless the process was started by an external launcher
+    (torchrun sets LOCAL_RANK), where it joins that group ('ddp')."""
+    deterministic: bool = True
+    """Use ``torch.use_deterministic_algorithms`` (warn-only) during training."""
+    progress_bar: bool = True
+    """Show a tqdm progress bar with loss and metrics (rank 0 only)."""
+    pos_weight_max: float = Field(20.0, ge=1)
+    """BCE positive-class weights (neg/pos of each batch) are clamped to [1/max, max]."""
 
 
 class BacktestConfig(_Section):
