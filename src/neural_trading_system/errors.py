@@ -10,6 +10,7 @@ __all__ = [
     "NTSError",
     "ConfigError",
     "DataValidationError",
+    "DataSourceError",
     "ArtifactError",
     "SchemaMismatchError",
     "IndicatorError",
@@ -60,6 +61,10 @@ class DataValidationError(NTSError, ValueError):
         if fix:
             text += f". Fix: {fix}"
         super().__init__(text)
+
+
+class DataSourceError(NTSError, RuntimeError):
+    """Market data could not be obtained (exchange unreachable or refusing, ccxt missing)."""
 
 
 class ArtifactError(NTSError, RuntimeError):
