@@ -1,0 +1,71 @@
+"""``nts data``: load, validate and summarize a market data source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.table import Table
+
+from ..cli import (
+    BarsOpt, ConfigOpt, DataOpt, EndOpt, ExchangeOpt, ForceOpt, IntervalOpt, NullOpt, PresetOpt, RepairOpt,
+    ResampleOpt, SeedOpt, SetOpt, StartOpt, SymbolOpt, SyntheticOpt, build_config, console, data_overrides,
+    run_command,
+)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("data")
+    def data_cmd(
+        data: Optional[Path] = DataOpt, synthetic: bool = SyntheticOpt, bars: Optional[int] = BarsOpt,
+        seed: Optional[int] = SeedOpt, null: bool = NullOpt, exchange: Optional[str] = ExchangeOpt,
+        symbol: Optional[str] = SymbolOpt, interval: Optional[str] = IntervalOpt, start: Optional[str] = StartOpt,
+        end: Optional[str] = EndOpt, resample: Optional[str] = ResampleOpt, repair: bool = RepairOpt,
+        force_recollect: bool = ForceOpt, preset: str = PresetOpt, config: Optional[Path] = ConfigOpt,
+        set_: Optional[list[str]] = SetOpt,
+    ) -> None:
+        """Validate a data source and print its summary: rows, range, gaps, returns, regimes, repairs.
+
+        Bad data exits with status 2 and a message naming the file, row and column.
+        """
+        from ..data import load_market, summarize
+
+        extra = run_command(data_overrides, data, synthetic, bars, seed, null, exchange, symbol, interval, start,
+                            end, resample, repair, force_recollect)
+        cfg = run_command(build_config, preset, config, set_, extra)
+        md = run_command(load_market, cfg.data, cfg.seed)
+        print_summary(summarize(md), md.report)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def print_summary(s: dict[str, Any], report: Any = None) -> None:
+    """Print the :func:`~..data.summarize` dict, the gap examples and every repair as rich tables."""
+    t = Table(title=f"Market data: {s['source']}", show_header=True)
+    t.add_column("item")
+    t.add_column("value", overflow="fold")
+    for key, value in s.items():
+        if key in {"source", "regime_shares"}:
+            continue
+        t.add_row(key.replace("_", " "), _fmt(value))
+    console.print(t)
+    if "regime_shares" in s:
+        rt = Table(title="True regimes (share of bars)")
+        rt.add_column("regime")
+        rt.add_column("share", justify="right")
+        for name, share in s["regime_shares"].items():
+            rt.add_row(name, f"{share:.1%}")
+        console.print(rt)
+    if report is not None and report.gap_examples:
+        console.print(f"gaps (first {len(report.gap_examples)} of {report.gaps}):")
+        for line in report.gap_examples:
+            console.print(f"  {line}", highlight=False)
+    if report is not None and report.changes:
+        console.print(f"[bold yellow]repairs ({len(report.changes)} changes):[/]")
+        for line in report.changes:
+            console.print(f"  {line}", highlight=False, markup=False)
