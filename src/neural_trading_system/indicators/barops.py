@@ -1,0 +1,71 @@
+"""Vectorized per-bar operations for kernels that must also run one bar at a time.
+
+Every function works on the slice ``start … n - 1`` of full-length buffers and reads earlier
+bars from those buffers, so a kernel built from them gives the same values in bulk
+(``start=0``) and streaming (``start=n-1``) without a Python loop over bars.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["lagged", "hold_last", "cross_over", "cross_under", "flag"]
+
+
+def lagged(x: np.ndarray, start: int, k: int) -> np.ndarray:
+    """``x[i - k]`` for ``i = start … n-1`` (NaN where ``i - k < 0``); shape ``(n - start,)``.
+
+    ``k >= 0`` only: a kernel never reads a later bar.
+    """
+    if k < 0:
+        raise ValueError(f"lagged: k must be >= 0 (a later bar would leak the future), got {k}")
+    n = x.shape[0]
+    out = np.full(n - start, np.nan)
+    lo = max(start, k)
+    if lo < n:
+        out[lo - start:] = x[lo - k: n - k]
+    return out
+
+
+def hold_last(value: np.ndarray, update: np.ndarray, valid: np.ndarray, prev: float,
+              default: float = 0.0) -> np.ndarray:
+    """A state that takes ``value`` on ``update`` bars and keeps its last value otherwise.
+
+    Inputs are slices over ``start … n-1``; ``prev`` is the state at bar ``start - 1`` (NaN if
+    none). Where ``valid`` is False the result is NaN and the state is forgotten: the next
+    held bar gets ``default`` (as Pine's ``nz(x[1])``).
+    """
+    update = update & valid
+    m = value.shape[0]
+    idx = np.arange(m)
+    ev = np.where(update | ~valid, idx, -1)
+    np.maximum.accumulate(ev, out=ev)
+    evc = np.maximum(ev, 0)
+    before = prev if np.isfinite(prev) else default
+    held = np.where(ev >= 0, np.where(update[evc], value[evc], default), before)
+    return np.where(valid, np.where(update, value, held), np.nan)
+
+
+def flag(cond: np.ndarray, *defined: np.ndarray) -> np.ndarray:
+    """``cond`` as 0.0/1.0, NaN where any of ``defined`` is NaN (warm-up)."""
+    out = cond.astype(np.float64)
+    for d in defined:
+        out[np.isnan(d)] = np.nan
+    return out
+
+
+def cross_over(a: np.ndarray, b: np.ndarray, start: int) -> np.ndarray:
+    """1.0 where ``a`` crosses above ``b`` at bar i (``a > b`` now, ``a <= b`` at ``i-1``), else 0.
+
+    ``a``, ``b`` are full-length buffers; result covers ``start … n-1``, NaN until both bars exist.
+    """
+    a0, b0 = a[start:], b[start:]
+    a1, b1 = lagged(a, start, 1), lagged(b, start, 1)
+    return flag((a0 > b0) & (a1 <= b1), a0, b0, a1, b1)
+
+
+def cross_under(a: np.ndarray, b: np.ndarray, start: int) -> np.ndarray:
+    """1.0 where ``a`` crosses below ``b`` at bar i (``a < b`` now, ``a >= b`` at ``i-1``), else 0."""
+    a0, b0 = a[start:], b[start:]
+    a1, b1 = lagged(a, start, 1), lagged(b, start, 1)
+    return flag((a0 < b0) & (a1 >= b1), a0, b0, a1, b1)
