@@ -113,7 +113,9 @@ def mean_abs_dev(x, mean, w, out, start):
         if lo >= 0:
             xs = x[lo: n - k]
         else:  # bars before k have no value k bars back
-            xs = np.concatenate([np.full(-lo, np.nan), x[: n - k]])
+            xs = np.full(n - start, np.nan)
+            if n - k > 0:
+                xs[k - start:] = x[: n - k]
         acc += np.abs(xs - m)
     out[start:] = acc / w
 
