@@ -44,3 +44,59 @@ def bbands(ctx, start, period=20, devs=2.0):
 
 
 SUITE = [atr(period=14), bbands()]
+
+
+# --- appended by the cycle/regime work: channels and historical volatility -------------------
+@indicator("volatility", lines=("mid", "upper", "lower", "width"), price_like=("mid", "upper", "lower"),
+           reference="Chester W. Keltner, How to Make Money in Commodities, 1960; EMA/ATR form after "
+                     "Linda Bradford Raschke (1990s)")
+def keltner(ctx, start, period=20, atr_period=10, mult=2.0):
+    """Keltner Channel: mid = EMA(close, period), upper/lower = mid ± mult·ATR(atr_period) (Wilder);
+    width = (upper − lower) / mid. First value at bar max(period − 1, atr_period)."""
+    mid = ctx.out("mid")
+    P.ema(ctx.close, period, mid, start)
+    a = ctx.tmp("atr")
+    P.wilder(true_range(ctx, start), atr_period, a, start)
+    up, lo = ctx.out("upper"), ctx.out("lower")
+    up[start:] = mid[start:] + mult * a[start:]
+    lo[start:] = mid[start:] - mult * a[start:]
+    ctx.out("width")[start:] = P.safe_div(up[start:] - lo[start:], mid[start:])
+
+
+@indicator("volatility", lines=("upper", "lower", "mid", "pct"), price_like=("upper", "lower", "mid"),
+           reference="Richard D. Donchian, price-channel (n-period breakout) rules, 1950s-1960s")
+def donchian(ctx, start, period=20):
+    """Donchian Channel over ``period`` bars including this one: upper = highest high, lower =
+    lowest low, mid = (upper + lower)/2, pct = (close − lower)/(upper − lower) (0.5 on a flat
+    range). First value at bar ``period − 1``."""
+    up, lo = ctx.out("upper"), ctx.out("lower")
+    P.rolling_max(ctx.high, period, up, start)
+    P.rolling_min(ctx.low, period, lo, start)
+    ctx.out("mid")[start:] = 0.5 * (up[start:] + lo[start:])
+    ctx.out("pct")[start:] = P.safe_div(ctx.close[start:] - lo[start:], up[start:] - lo[start:], fill=0.5)
+
+
+@indicator("volatility", lines=("close_to_close", "parkinson"),
+           reference="Close-to-close σ of log returns (classical); M. Parkinson, 'The Extreme Value Method for "
+                     "Estimating the Variance of the Rate of Return', Journal of Business, 1980")
+def hist_vol(ctx, start, period=20):
+    """Historical volatility per bar in percent, not annualized (the bar interval varies):
+    close_to_close = 100·σ(ln(c/c[1]), period) (sample σ, ddof 1);
+    parkinson = 100·sqrt(mean(ln(h/l)², period) / (4 ln 2)). First values at bars ``period`` and
+    ``period − 1``."""
+    c = ctx.close
+    prev = ctx.tmp("prev_close_hv")
+    P.shift(c, 1, prev, start)
+    r = ctx.tmp("log_ret")
+    r[start:] = np.log(P.safe_div(c[start:], prev[start:], fill=1.0))
+    sd = ctx.tmp("ret_std")
+    P.rolling_std(r, period, 1, sd, start)
+    ctx.out("close_to_close")[start:] = 100.0 * sd[start:]
+    hl2 = ctx.tmp("log_hl_sq")
+    hl2[start:] = np.log(P.safe_div(ctx.high[start:], ctx.low[start:], fill=1.0)) ** 2
+    m = ctx.tmp("log_hl_sq_mean")
+    P.sma(hl2, period, m, start)
+    ctx.out("parkinson")[start:] = 100.0 * np.sqrt(m[start:] / (4.0 * np.log(2.0)))
+
+
+SUITE += [keltner(), donchian(period=20), hist_vol(period=20)]
