@@ -97,8 +97,19 @@ class FeatureConfig(_Section):
     """Columns per parallel chunk."""
     fe_parallel_threshold: int = Field(50_000, ge=0)
     """Rows above which extraction runs in parallel chunks."""
+    return_horizons: tuple[int, ...] = (1, 3, 5, 10, 20)
+    """Horizons (bars) of the log-return features ``ret|k`` = log(close_t / close_{t-k})."""
+    summary_stats: tuple[Literal["mean", "std", "z", "dmin", "dmax", "slope"], ...] = (
+        "mean", "std", "z", "dmin", "dmax", "slope")
+    """Rolling summaries of each level over every lookback window (see features/schema.py)."""
+    max_features: int = Field(768, ge=1)
+    """Cap on the feature width after the fit-time redundancy filter (priority order kept)."""
+    corr_threshold: float = Field(0.95, gt=0, le=1)
+    """A candidate whose |corr| with an already kept feature is >= this is dropped (training rows)."""
+    corr_sample_rows: int = Field(2048, ge=64)
+    """Fixed, evenly spaced training rows on which the redundancy filter measures correlation."""
 
-    @field_validator("lookback_windows", "diff_lags")
+    @field_validator("lookback_windows", "diff_lags", "return_horizons")
     @classmethod
     def _positive_sorted(cls, v: tuple[int, ...]) -> tuple[int, ...]:
         if not v or any(w < 1 for w in v):
