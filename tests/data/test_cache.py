@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from neural_trading_system.config import DataConfig
@@ -20,8 +21,7 @@ T0 = 1_609_459_200_000  # 2021-01-01
 @pytest.fixture
 def csv_file(tmp_path: Path) -> Path:
     p = tmp_path / "ETHUSDT-4h.csv"
-    make_ohlcv(n=120, start="2021-01-01").with_columns(
-        __import__("polars").col("timestamp").dt.epoch("ms")).write_csv(p)
+    make_ohlcv(n=120, start="2021-01-01").with_columns(pl.col("timestamp").dt.epoch("ms")).write_csv(p)
     return p
 
 

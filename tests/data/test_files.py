@@ -221,3 +221,24 @@ def test_validate_contract_frame_inf(ohlcv: pl.DataFrame) -> None:
     with pytest.raises(DataValidationError) as info:
         validate_ohlcv(bad, source="frame")
     assert (info.value.row, info.value.column) == (8, "low") and "file line" not in str(info.value)
+
+
+def test_z_and_zero_offset_are_the_same_zone(tmp_path: Path) -> None:
+    rows = list(GOOD)
+    rows[1] = rows[1].replace("Z", "+00:00")
+    rows[2] = rows[2].replace("Z", "+0000")
+    frame, _ = read_ohlcv_file(write(tmp_path, HEADER + "\n".join(rows)))
+    assert frame["timestamp"].dt.hour().to_list() == [0, 4, 8, 12]
+
+
+def test_text_in_epoch_column_names_its_row(tmp_path: Path) -> None:
+    rows = [f"{1_609_459_200_000 + k * 3_600_000},1,2,0.5,1.5,3" for k in range(4)]
+    rows[2] = "n/a,1,2,0.5,1.5,3"
+    e = error_of(write(tmp_path, "open_time,open,high,low,close,volume\n" + "\n".join(rows)), tmp_path)
+    assert (e.row, e.column) == (3, "open_time") and "'n/a'" in str(e) and "unparseable timestamp" in str(e)
+
+
+def test_extra_columns_are_typed(tmp_path: Path) -> None:
+    text = HEADER.strip() + ",trades,vwap,tag\n" + "\n".join(f"{r},{i},{i}.5,t{i}" for i, r in enumerate(GOOD))
+    frame, _ = read_ohlcv_file(write(tmp_path, text))
+    assert (frame.schema["trades"], frame.schema["vwap"], frame.schema["tag"]) == (pl.Int64, pl.Float64, pl.String)

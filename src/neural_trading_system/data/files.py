@@ -82,16 +82,25 @@ def _read_csv(p: Path) -> tuple[pl.DataFrame, int]:
                                       expected="a header row, or a Binance kline export (>= 6 numeric columns)",
                                       found=f"{len(cells)} columns", fix="add a header: timestamp,open,high,low,close,volume")
         names = list(BINANCE_COLUMNS[: len(cells)]) + [f"column_{k}" for k in range(12, len(cells))]
-    header_cols = names or [c.strip().strip('"') for c in cells]
-    core = {c for c in header_cols if c.lower() in (*OHLCV, *TIME_COLUMNS)}
-    try:
-        raw = pl.read_csv(p, has_header=not headerless, new_columns=names, infer_schema_length=None,
-                          schema_overrides={c: pl.String for c in core})
+    try:  # every column as text: typed below, with errors naming the row (full-file inference is slow)
+        raw = pl.read_csv(p, has_header=not headerless, new_columns=names, infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise DataValidationError("CSV could not be parsed", source=src, expected="comma-separated rows with the "
                                   "header's column count", found=str(exc).splitlines()[0],
                                   fix="check the file for stray separators or truncated lines") from None
-    return raw, 0 if headerless else 1
+    core = {c.strip().lower() for c in (*OHLCV, *TIME_COLUMNS)}
+    return raw.with_columns(_infer_text(raw[c]) for c in raw.columns if c.strip().lower() not in core), \
+        0 if headerless else 1
+
+
+def _infer_text(s: pl.Series) -> pl.Series:
+    """An extra text column → Int64, else Float64, else unchanged text."""
+    for dtype in (pl.Int64, pl.Float64):
+        try:
+            return s.str.strip_chars().cast(dtype, strict=True)
+        except pl.exceptions.InvalidOperationError:
+            continue
+    return s
 
 
 def _to_contract(raw: pl.DataFrame, src: str, header: int | None) -> pl.DataFrame:
@@ -172,11 +181,17 @@ def _parse_time(s: pl.Series, src: str, col: str, header: int | None) -> pl.Seri
                                   expected="epoch numbers, ISO strings or datetimes", found=str(s.dtype), fix=fix_time)
     text = s.str.strip_chars()
     present = text.is_not_null() & (text != "")
-    numeric = text.str.contains(_NUMBER)
-    if (numeric | ~present).all():
-        ms = pl.select(_epoch_to_ms(pl.lit(text).cast(pl.Float64, strict=False))).to_series()
+    if not present.any():  # validation reports the missing values
+        return pl.Series(col, [None] * s.len(), dtype=pl.Datetime("ms", "UTC"))
+    if re.match(_NUMBER, text[int(present.arg_max())]):  # epoch numbers, as data row 1 shows
+        number = text.cast(pl.Float64, strict=False)
+        bad = number.is_null() & present
+        if bad.any():
+            raise _bad_cell("unparseable timestamp", s, bad, src, col, header,
+                            "an epoch number like the first row", fix_time)
+        ms = pl.select(_epoch_to_ms(pl.lit(number))).to_series()
         return ms.cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
-    _check_offsets(text, src, col, header)
+    _check_offsets(text, present, src, col, header)
     out = text.str.to_datetime(time_unit="ms", strict=False)
     if out.dtype == pl.Datetime("ms") and out.is_null().sum() > (~present).sum():
         as_date = text.str.to_date(strict=False)  # date-only strings: 2021-01-01
@@ -191,17 +206,34 @@ def _parse_time(s: pl.Series, src: str, col: str, header: int | None) -> pl.Seri
     return out.dt.convert_time_zone("UTC")
 
 
-def _check_offsets(text: pl.Series, src: str, col: str, header: int | None) -> None:
-    """Refuse rows with different UTC offsets, or naive rows mixed with aware ones."""
-    off = text.str.extract(_OFFSET, 1).str.replace("Z", "+00:00").str.replace(r"^([+-]\d{2})(\d{2})$", "$1:$2")
-    first = off[0]
-    differs = off.is_null() if first is not None else off.is_not_null()
-    if first is not None:
-        differs = differs | (off != first).fill_null(True)
-    if differs.any():
-        i = int(differs.arg_max())
-        raise DataValidationError(
-            f"mixed time zones in the time column ({_row_text(i, header)})", source=src, row=i + 1, column=col,
-            expected=f"every row with the offset of data row 1 ({first or 'none: naive UTC'})",
-            found=f"{text[i]!r} (offset {off[i] or 'none'})",
-            fix="export every time in one zone, preferably UTC (e.g. 2021-01-01T04:00:00+00:00)")
+def _check_offsets(text: pl.Series, present: pl.Series, src: str, col: str, header: int | None) -> None:
+    """Refuse rows with different UTC offsets, or naive rows mixed with aware ones.
+
+    Fast path: rows ending with data row 1's literal offset (or, for a naive row 1, rows with no
+    offset-like ending) are consistent; only the others go through the full regex.
+    """
+    i0 = int(present.arg_max())
+    m = re.search(_OFFSET, text[i0])
+    if m is not None:
+        suspects = present & ~text.str.ends_with(m.group(1))
+    else:
+        suspects = present & text.str.contains(r"(Z|[+-]\d{2}:?\d{2})$")
+    if not suspects.any():
+        return
+    first = _norm_offset(m.group(1)) if m else None
+    idx = suspects.arg_true()
+    off = text.gather(idx).str.extract(_OFFSET, 1)
+    for k, o in zip(idx.to_list(), off.to_list()):
+        if (_norm_offset(o) if o is not None else None) != first:
+            raise DataValidationError(
+                f"mixed time zones in the time column ({_row_text(k, header)})", source=src, row=k + 1, column=col,
+                expected=f"every row with the offset of data row {i0 + 1} ({first or 'none: naive UTC'})",
+                found=f"{text[k]!r} (offset {o or 'none'})",
+                fix="export every time in one zone, preferably UTC (e.g. 2021-01-01T04:00:00+00:00)")
+
+
+def _norm_offset(o: str) -> str:
+    """'Z' / '+0000' / '+00:00' → '+00:00'."""
+    if o == "Z":
+        return "+00:00"
+    return o if ":" in o else f"{o[:3]}:{o[3:]}"
