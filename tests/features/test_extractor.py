@@ -179,6 +179,9 @@ def test_redundancy_filter_and_cap(captured, fitted):
     rep = fitted.fit_report_
     assert rep["selected"] == len(fitted.feature_names_) == SMALL.max_features
     assert rep["dropped_correlated"] > 0 and rep["candidates"] > 1000
+    accounted = (rep["selected"] + len(rep["dropped_warmup"]) + len(rep["dropped_constant"])
+                 + len(rep["dropped_duplicate"]) + rep["dropped_correlated"] + rep["dropped_cap"] + rep["not_evaluated"])
+    assert accounted == rep["candidates"]  # every candidate is kept or its drop is reported
     start = rep["sample_start"]
     raw = fitted._raw(fitted._checked(captured), fitted._plan)[:, start:TRAIN_END]  # (F, rows) train only
     corr = np.corrcoef(raw)

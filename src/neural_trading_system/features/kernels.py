@@ -166,9 +166,9 @@ def compute_features(levels: np.ndarray, ohlcv: dict[str, np.ndarray], plan: Pla
     rows, outs = plan.lvl
     out[outs] = levels[rows, start:]
     for k, (rows, outs) in plan.diff.items():
-        ok = t >= k
-        out[np.ix_(outs, np.flatnonzero(~ok))] = np.nan
-        out[np.ix_(outs, np.flatnonzero(ok))] = levels[rows][:, t[ok]] - levels[rows][:, t[ok] - k]
+        lo = min(max(start, k), n)  # first bar with a level k bars back
+        out[outs, : lo - start] = np.nan
+        out[outs, lo - start:] = levels[rows, lo:] - levels[rows, lo - k:n - k]
     close, open_, high, low = ohlcv["close"], ohlcv["open"], ohlcv["high"], ohlcv["low"]
     with np.errstate(divide="ignore", invalid="ignore"):
         for k, f in plan.ret:

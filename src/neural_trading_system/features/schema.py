@@ -148,7 +148,13 @@ class InputFrame:
         """(len(cols), N) float64 C-contiguous: one row per column (kernels walk a column's bars)."""
         if not cols:
             return np.empty((0, len(range(self.n)[rows])), dtype=np.float64)
-        block = self.frame.select(cols).to_numpy()[rows]  # (N, C)
+        wanted = set(cols)
+        # drop + to_numpy is several times faster than select(cols) on a short live buffer
+        order = [c for c in self.frame.columns if c in wanted]
+        block = self.frame.drop([c for c in self.frame.columns if c not in wanted]).to_numpy()[rows]  # (N, C)
+        if order != cols:
+            pos = {c: i for i, c in enumerate(order)}
+            block = block[:, [pos[c] for c in cols]]
         return np.ascontiguousarray(block.T, dtype=np.float64)
 
 
