@@ -5,11 +5,11 @@ Futures* (2004), *Cycle Analytics for Traders* (2013) and his TASC articles. "Pr
 price (H+L)/2 where Ehlers' code uses it, the close where his code uses the close; each docstring
 says which.
 
-Fixed-coefficient two-pole filters run on :func:`primitives.iir2`. The two recursions whose
-coefficients change bar by bar (the homodyne dominant-cycle measure, the adaptive cycle) and the
-adaptive Laguerre filter run in numba loops below; as every kernel, they keep their state in
-``ctx.tmp`` buffers indexed by bar and read it at ``i - 1`` (see :mod:`.base`). Prices are expected
-finite (validated OHLCV): a NaN price inside the homodyne recursion would stay NaN.
+Fixed-coefficient two-pole filters run on :func:`primitives.iir2`. The adaptive cycle (alpha
+changes bar by bar) and the adaptive Laguerre filter (alpha depends on the filter's own last
+value) run in numba loops below; the homodyne dominant-cycle measure is the MESA loop of
+:mod:`.trend_adaptive`. As every kernel, they keep their state in ``ctx.tmp`` buffers indexed by
+bar and read it at ``i - 1`` (see :mod:`.base`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,11 @@ from numba import njit
 
 from . import primitives as P
 from .base import indicator
+from .trend_adaptive import _run_mesa
 
 _NB = dict(cache=True, nogil=True)
+_DC_WARM = 9  # TA-Lib HT_DCPERIOD: 4-bar WMA warmed 9 bars, the Hilbert loop starts at bar 12 …
+_DC_FIRST_OUT = 32  # … and reports from bar 32 (its lookback)
 _BOOKS = {
     "rocket": "John F. Ehlers, Rocket Science for Traders, Wiley, 2001",
     "cyber": "John F. Ehlers, Cybernetic Analysis for Stocks and Futures, Wiley, 2004",
@@ -46,14 +49,6 @@ def fir(x, weights, start):
         j = idx - k
         acc += w * np.where(j >= 0, x[np.maximum(j, 0)], np.nan)
     return acc
-
-
-def bar_count(ctx, start):
-    """Bars since the first one (0, 1, 2 …) into ``ctx.tmp('bar')``; survives buffer compaction."""
-    bar = ctx.tmp("bar")
-    first = bar[start - 1] + 1.0 if start > 0 else 0.0
-    bar[start:] = first + np.arange(ctx.n - start)
-    return bar
 
 
 def highpass_alpha(period):
@@ -103,77 +98,6 @@ def inverse_fisher(x, out, start):
 
 
 # numba loops ----------------------------------------------------------------------------------
-_HT_START = 37  # TA-Lib HT_TRENDLINE: 3 bars seed the WMA, 34 more warm it, the Hilbert part starts
-_HT_FIRST_OUT = 63  # TA-Lib's lookback for HT_TRENDLINE
-
-
-@njit(**_NB)
-def _hilbert(x, i, b, lag):
-    """Ehlers' Hilbert FIR ``.0962x + .5769x[2] − .5769x[4] − .0962x[6]`` of ``x[i-lag-·]``;
-    terms from before the Hilbert start count as 0 (TA-Lib's empty circular buffers), summed in
-    TA-Lib's order."""
-    x0 = x[i - lag] if b - lag >= _HT_START else 0.0
-    x2 = x[i - lag - 2] if b - lag - 2 >= _HT_START else 0.0
-    x4 = x[i - lag - 4] if b - lag - 4 >= _HT_START else 0.0
-    x6 = x[i - lag - 6] if b - lag - 6 >= _HT_START else 0.0
-    return ((-(0.0962 * x6) + 0.0962 * x0) - 0.5769 * x4) + 0.5769 * x2
-
-
-@njit(**_NB)
-def _homodyne(price, bar, sm, det, q1, ji, jq, i2, q2, re, im, per, sper, avg, trend, dc, start):
-    """Hilbert-transform dominant cycle (homodyne discriminator) and instantaneous trendline,
-    step for step as TA-Lib's HT_TRENDLINE (Ehlers 2001); writes ``trend`` and ``dc`` from bar 63."""
-    rad2deg = 45.0 / np.arctan(1.0)
-    for i in range(start, price.shape[0]):
-        b = bar[i]
-        if b >= 3:
-            sm[i] = (4.0 * price[i] + 3.0 * price[i - 1] + 2.0 * price[i - 2] + price[i - 3]) * 0.1
-        else:
-            sm[i] = np.nan
-        if b < _HT_START:
-            det[i] = q1[i] = ji[i] = jq[i] = i2[i] = q2[i] = re[i] = im[i] = np.nan
-            per[i] = sper[i] = avg[i] = trend[i] = dc[i] = np.nan
-            continue
-        first = b == _HT_START
-        p_prev = 0.0 if first else per[i - 1]
-        adj = 0.075 * p_prev + 0.54
-        det[i] = _hilbert(sm, i, b, 0) * adj
-        q1[i] = _hilbert(det, i, b, 0) * adj
-        ji[i] = _hilbert(det, i, b, 3) * adj  # Hilbert of I1 = detrender delayed 3 bars
-        jq[i] = _hilbert(q1, i, b, 0) * adj
-        i1 = det[i - 3] if b - 3 >= _HT_START else 0.0
-        pq2 = 0.0 if first else q2[i - 1]
-        pi2 = 0.0 if first else i2[i - 1]
-        q2[i] = 0.2 * (q1[i] + ji[i]) + 0.8 * pq2
-        i2[i] = 0.2 * (i1 - jq[i]) + 0.8 * pi2
-        re[i] = 0.2 * (i2[i] * pi2 + q2[i] * pq2) + 0.8 * (0.0 if first else re[i - 1])
-        im[i] = 0.2 * (i2[i] * pq2 - q2[i] * pi2) + 0.8 * (0.0 if first else im[i - 1])
-        p = p_prev
-        if im[i] != 0.0 and re[i] != 0.0:
-            p = 360.0 / (np.arctan(im[i] / re[i]) * rad2deg)
-        if p > 1.5 * p_prev:
-            p = 1.5 * p_prev
-        if p < 0.67 * p_prev:
-            p = 0.67 * p_prev
-        if p < 6.0:
-            p = 6.0
-        elif p > 50.0:
-            p = 50.0
-        per[i] = 0.2 * p + 0.8 * p_prev
-        sper[i] = 0.33 * per[i] + 0.67 * (0.0 if first else sper[i - 1])
-        k = min(int(sper[i] + 0.5), i + 1)
-        s = 0.0
-        for j in range(k):
-            s += price[i - j]
-        avg[i] = s / k if k > 0 else 0.0
-        it1 = avg[i - 1] if b - 1 >= _HT_START else 0.0
-        it2 = avg[i - 2] if b - 2 >= _HT_START else 0.0
-        it3 = avg[i - 3] if b - 3 >= _HT_START else 0.0
-        t = (4.0 * avg[i] + 3.0 * it1 + 2.0 * it2 + it3) / 10.0
-        trend[i] = t if b >= _HT_FIRST_OUT else np.nan
-        dc[i] = sper[i] if b >= _HT_FIRST_OUT else np.nan
-
-
 @njit(**_NB)
 def _cycle_var(x, alpha, out, start):
     """Cyber Cycle with a per-bar alpha: ``(1−α/2)²(x − 2x[1] + x[2]) + 2(1−α)c[1] − (1−α)²c[2]``;
@@ -187,6 +111,24 @@ def _cycle_var(x, alpha, out, start):
         c1 = out[i - 1] if np.isfinite(out[i - 1]) else 0.0
         c2 = out[i - 2] if np.isfinite(out[i - 2]) else 0.0
         out[i] = (1.0 - 0.5 * a) ** 2 * d2 + 2.0 * (1.0 - a) * c1 - (1.0 - a) ** 2 * c2
+
+
+@njit(**_NB)
+def _median5(x, i):
+    """Median of ``x[i-4 … i]`` (NaN if any is missing); a small insertion sort compiles fast."""
+    if i < 4:
+        return np.nan
+    w = np.empty(5)
+    for k in range(5):
+        v = x[i - k]
+        if not np.isfinite(v):
+            return np.nan
+        j = k
+        while j > 0 and w[j - 1] > v:
+            w[j] = w[j - 1]
+            j -= 1
+        w[j] = v
+    return w[2]
 
 
 @njit(**_NB)
@@ -213,9 +155,7 @@ def _adaptive_laguerre(price, length, diff, ratio, alpha, l0, l1, l2, l3, f, sta
                     ratio[i] = (diff[i] - ll) / (hh - ll)
                 else:  # a flat diff window: keep the previous ratio (Ehlers keeps alpha)
                     ratio[i] = ratio[i - 1] if np.isfinite(ratio[i - 1]) else 0.0
-        alpha[i] = np.nan
-        if i >= 4 and np.isfinite(ratio[i - 4:i + 1]).all():
-            alpha[i] = np.median(ratio[i - 4:i + 1])
+        alpha[i] = _median5(ratio, i)
         a = alpha[i]
         if i == 0 or not np.isfinite(a) or not np.isfinite(f[i - 1]):
             l0[i] = l1[i] = l2[i] = l3[i] = f[i] = p
@@ -229,12 +169,13 @@ def _adaptive_laguerre(price, length, diff, ratio, alpha, l0, l1, l2, l3, f, sta
 
 
 def dominant_cycle(ctx, price, start):
-    """Run the homodyne recursion; returns ``(trendline, dc_period)`` buffers (NaN before bar 63)."""
-    bar = bar_count(ctx, start)
-    names = ("sm", "det", "q1", "ji", "jq", "i2", "q2", "re", "im", "per", "sper", "avg", "trend", "dc")
-    bufs = [ctx.tmp("ht_" + n) for n in names]
-    _homodyne(price, bar, *bufs, start)
-    return bufs[-2], bufs[-1]
+    """Smoothed homodyne dominant-cycle period of ``price`` (bars, 6…50), NaN before bar 32:
+    TA-Lib's HT_DCPERIOD, computed by the MESA loop of :mod:`.trend_adaptive` (one compiled
+    copy of the Hilbert transform for MAMA, HT_TRENDLINE and this)."""
+    sper = _run_mesa(ctx, start, _DC_WARM, 0.5, 0.05, price)["sper"]
+    dc = ctx.tmp("dc_period")
+    P.shift(sper, _DC_FIRST_OUT - _DC_WARM - 3, dc, start)  # finite where the loop ran 20+ bars
+    return np.where(np.isfinite(dc[start:]), sper[start:], np.nan)
 
 
 # indicators -----------------------------------------------------------------------------------
@@ -263,23 +204,22 @@ def cyber_cycle(ctx, start, period=20):
 def adaptive_cyber_cycle(ctx, start):
     """Cyber Cycle whose alpha follows the measured dominant cycle: ``α = 2/(DC + 1)``.
 
-    DC is the homodyne-discriminator dominant cycle of *Rocket Science for Traders* (the smoothed
-    period of TA-Lib's HT_TRENDLINE loop, bars, 6…50; the loop's trendline equals
-    ``talib.HT_TRENDLINE``, which tests it), not the median-delta-phase measure of *Cybernetic
+    DC is the homodyne-discriminator dominant cycle of *Rocket Science for Traders* — equal to
+    ``talib.HT_DCPERIOD`` (bars, 6…50) — not the median-delta-phase measure of *Cybernetic
     Analysis* ch. 9.
     The filter is Ehlers' adaptive cycle on ``smooth`` (see :func:`cyber_cycle`), from zero state
-    at bar 63 (its first value); ``trigger = cycle[1]``.
+    at bar 32 (its first value); ``trigger = cycle[1]``.
     """
     price = median_price(ctx, start)
-    _, dc = dominant_cycle(ctx, price, start)
+    dc = dominant_cycle(ctx, price, start)
     alpha = ctx.tmp("alpha")
-    alpha[start:] = 2.0 / (dc[start:] + 1.0)
+    alpha[start:] = 2.0 / (dc + 1.0)
     smooth = ctx.tmp("smooth")
     smooth[start:] = fir(price, (1.0, 2.0, 2.0, 1.0), start) / 6.0
     cyc = ctx.out("cycle")
     _cycle_var(smooth, alpha, cyc, start)
     P.shift(cyc, 1, ctx.out("trigger"), start)
-    ctx.out("dc_period")[start:] = dc[start:]
+    ctx.out("dc_period")[start:] = dc
 
 
 @indicator("cycle", lines=("itrend", "trigger"), price_like=("itrend", "trigger"),
