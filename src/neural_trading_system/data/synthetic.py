@@ -12,7 +12,7 @@ AR(1) log-volatility (clustering). Volume is log-normal with a regime level (hig
 volatility and breakdowns) plus a term in ``|r_t|`` (volume rises with the size of the move).
 Each bar's OHLC comes from a Brownian bridge of ``SUBSTEPS`` intrabar steps from the previous
 close to the close: open = first point, close = last, high / low = extremes of the path.
-Parameters are per bar (calibrated for 4h bars: per-bar volatility 0.7-2.8%), whatever the
+Parameters are per bar (calibrated for 4h bars: per-bar volatility 0.7-2.6% before clustering), whatever the
 interval. Mean regime durations are 60-250 bars; the long-run drift is ~2e-5 per bar.
 
 **Null market.** A driftless Gaussian random walk (constant 1.5% per-bar volatility), i.i.d.
@@ -63,7 +63,7 @@ class RegimeParams:
 PARAMS: tuple[RegimeParams, ...] = (
     RegimeParams(drift=0.0010, vol=0.010, ar=0.15, revert=0.0, volume=0.0, duration=250.0),    # uptrend
     RegimeParams(drift=0.0, vol=0.007, ar=-0.05, revert=0.05, volume=-0.3, duration=200.0),    # range
-    RegimeParams(drift=0.0, vol=0.028, ar=-0.05, revert=0.0, volume=0.6, duration=60.0),       # high_volatility
+    RegimeParams(drift=0.0, vol=0.026, ar=-0.05, revert=0.0, volume=0.6, duration=60.0),       # high_volatility
     RegimeParams(drift=-0.0035, vol=0.022, ar=0.20, revert=0.0, volume=0.8, duration=60.0),    # breakdown
     RegimeParams(drift=0.0015, vol=0.014, ar=0.10, revert=0.0, volume=0.3, duration=120.0),    # recovery
     RegimeParams(drift=-0.0012, vol=0.012, ar=0.15, revert=0.0, volume=0.1, duration=200.0),   # downtrend
