@@ -121,3 +121,12 @@ def test_non_finite_inside_a_used_window_is_named():
         SequenceDataset(X, y, np.array([30, 42, 45]), seq_len=5, feature_names=names)
     ds = SequenceDataset(X, y, np.array([30, 39, 50, 99]), seq_len=5, feature_names=names)
     assert len(ds) == 4
+
+
+def test_item_windows_are_read_only():
+    X, y = _data()
+    ds = SequenceDataset(X, y, np.array([20]), seq_len=5)
+    w, _ = ds[0]
+    with pytest.raises(ValueError):
+        w[0, 0] = 1.0
+    assert X.flags.writeable  # the caller's matrix is untouched

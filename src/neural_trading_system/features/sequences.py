@@ -8,9 +8,11 @@ single vectorized row gather, so the dataset holds little beyond the matrix it w
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from ..errors import DataValidationError
 
@@ -77,11 +79,16 @@ class SequenceDataset:
         self._starts = self.end_bars - (self.seq_len - 1)  # (S,) int64 first bar of each window
         self._starts_list: list[int] = self._starts.tolist()  # Python ints: fast basic slicing
         self._offsets = np.arange(self.seq_len, dtype=np.int64)  # (T,)
+        # (N-T+1, T, F) read-only strided view of X: window s is bars s … s+T-1 (no data copied);
+        # indexing it is a little cheaper than slicing X, and a sample cannot write into X
+        self._windows = as_strided(self.X, shape=(max(n_rows - self.seq_len + 1, 0), self.seq_len, self.n_features),
+                                   strides=(self.X.strides[0], self.X.strides[0], self.X.strides[1]), writeable=False)
 
         self.target_names = list(targets)
         self._y = _gather_columns(targets, self.end_bars, n_rows, "targets")  # {name: (S,) float32}
         self._y_rows = (np.stack([self._y[k] for k in self.target_names], axis=1)
                         if self.target_names else np.empty((len(self.end_bars), 0), np.float32))  # (S, K)
+        self._item_targets: list[dict[str, float]] | None = None  # built by the first __getitem__
         self.weight_names = list(weights or {})
         self._w = _gather_columns(weights or {}, self.end_bars, n_rows, "weights")
         self._check_finite_windows()
@@ -91,12 +98,24 @@ class SequenceDataset:
         return len(self._starts_list)
 
     def __getitem__(self, i: int) -> tuple[np.ndarray, dict[str, float]]:
-        """Sample ``i``: the ``(seq_len, F)`` float32 window (a view into ``X``, no copy) and its targets."""
+        """Sample ``i``: the ``(seq_len, F)`` float32 window (a read-only view into ``X``) and its targets.
+
+        The targets come from a per-sample dict cache built on the first call (~50 bytes per target
+        per sample; batch-only users never build it); each call returns a fresh shallow copy.
+        """
         try:
             s = self._starts_list[i]  # list indexing: negative i from the end, IndexError past it
         except (IndexError, TypeError):
             raise IndexError(f"sample {i!r} out of range for a SequenceDataset of {len(self)} samples") from None
-        return self.X[s:s + self.seq_len], dict(zip(self.target_names, self._y_rows[i].tolist()))
+        rows = self._item_targets
+        if rows is None:
+            rows = self._build_item_targets()
+        return self._windows[s], rows[i].copy()
+
+    def _build_item_targets(self) -> list[dict[str, float]]:
+        names = self.target_names
+        self._item_targets = [dict(zip(names, r)) for r in self._y_rows.tolist()]
+        return self._item_targets
 
     def batch(self, ids: np.ndarray | Sequence[int],
               out: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -139,10 +158,14 @@ class SequenceDataset:
 
     @property
     def nbytes(self) -> int:
-        """Bytes the dataset holds beyond the caller's ``X`` (indices, gathered targets, weights)."""
+        """Bytes the dataset holds beyond the caller's ``X`` (indices, targets, weights, item cache), estimated."""
         own = self.end_bars.nbytes + self._starts.nbytes + self._offsets.nbytes + self._y_rows.nbytes
         own += sum(v.nbytes for v in self._y.values()) + sum(v.nbytes for v in self._w.values())
-        return own + 40 * len(self._starts_list)  # list slot + int object per sample
+        own += 40 * len(self._starts_list)  # list slot + int object per sample
+        if self._item_targets:  # list slot + dict + one float object per target, per sample
+            per = 8 + sys.getsizeof(self._item_targets[0]) + 24 * len(self.target_names)
+            own += per * len(self._item_targets)
+        return own
 
     def __repr__(self) -> str:
         return (f"SequenceDataset(samples={len(self)}, seq_len={self.seq_len}, features={self.n_features}, "
