@@ -197,3 +197,14 @@ def test_max_columns_are_ignored_not_extra(captured):
     ex = FeatureExtractor(cfg).fit(captured, TRAIN_END)
     assert len(ex.input_columns_) == 10 and ex.ignored_columns_
     assert ex.transform(captured).shape[1] == len(ex.feature_names_)
+
+
+def test_threaded_column_chunks_give_identical_features(fitted, captured, features):
+    """fe_workers/fe_chunk: the threaded path (forced by threshold 0) computes the same bits."""
+    state = fitted.state_dict()
+    state["config"] = {**state["config"], "fe_parallel_threshold": 0, "fe_workers": 2, "fe_chunk": 3}
+    state.pop("state_sha256")
+    from neural_trading_system.features.extractor import _digest
+    state["state_sha256"] = _digest(state)
+    threaded = FeatureExtractor.from_state(state)
+    np.testing.assert_array_equal(threaded.transform(captured), features)
