@@ -83,8 +83,8 @@ def _build(n_bars: int, seq_len: int, horizon: int, first_valid: int, embargo: i
 
 def _check_ints(**values: int) -> None:
     for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (1 if name in {"seq_len", "horizon", "n_folds"} else 0):
-            low = 1 if name in {"seq_len", "horizon", "n_folds"} else 0
+        low = 1 if name in {"seq_len", "horizon", "n_folds"} else 0
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
             raise ConfigError(f"splits: '{name}' must be an integer >= {low}, found {v!r}")
 
 
