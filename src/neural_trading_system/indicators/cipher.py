@@ -122,7 +122,8 @@ def waddah(ctx, start, fast=20, slow=40, channel=20, mult=2.0, sensitivity=150.0
 
 
 @indicator("cipher", lines=("bulls", "bears", "hist"),
-           reference="Tudor Marcu, Absolute Strength (MetaTrader, igorad's AbsoluteStrength, c. 2006; TradingView ports)")
+           reference="Tudor Marcu, Absolute Strength (MetaTrader, igorad's AbsoluteStrength, c. 2006; "
+                     "TradingView ports)")
 def ash(ctx, start, period=9, smooth=3):
     """Absolute Strength Histogram, RSI mode with simple averages: bulls = max(Δc, 0),
     bears = max(-Δc, 0) (Δc = c - c[-1]); each averaged by SMA(period) then SMA(smooth);

@@ -16,7 +16,8 @@ from .base import indicator
 
 @indicator("misc", lines=("ha_open", "ha_high", "ha_low", "ha_close"),
            price_like=("ha_open", "ha_high", "ha_low", "ha_close"),
-           reference="Munehisa Homma (attrib.); Dan Valcu, Using the Heikin-Ashi Technique, Stocks & Commodities, Feb. 2004")
+           reference="Dan Valcu, Using the Heikin-Ashi Technique, Stocks & Commodities, Feb. 2004 "
+                     "(Japanese candlestick tradition)")
 def heikin_ashi(ctx, start):
     """ha_close = (o+h+l+c)/4; ha_open = (ha_open[-1] + ha_close[-1])/2, the first one (o+c)/2;
     ha_high = max(h, ha_open, ha_close); ha_low = min(l, ha_open, ha_close). Units: price."""

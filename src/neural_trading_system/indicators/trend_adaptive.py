@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from . import primitives as P
+from .barops import lagged
 from .base import indicator
 
 _A, _B = 0.0962, 0.5769
@@ -55,7 +56,8 @@ def _z(v):
 
 
 @njit(cache=True, nogil=True)
-def _mesa(x, warm, fast, slow, s, det, q1, ji, jq, i2, q2, re, im, per, sper, ph, mama, fama, itr, trend, start):
+def _mesa(x, warm, fast, slow, with_trend, s, det, q1, ji, jq, i2, q2, re, im, per, sper, ph, mama, fama, itr, trend,
+          start):
     """TA-Lib's MESA loop (MAMA and HT_TRENDLINE share it), one bar per iteration.
 
     The loop starts (state 0) at the first bar with ``warm + 4`` finite prices behind it, as
@@ -70,8 +72,8 @@ def _mesa(x, warm, fast, slow, s, det, q1, ji, jq, i2, q2, re, im, per, sper, ph
                 if not np.isfinite(x[t - k]):
                     ok = False
         if not ok:
-            for b in (s, det, q1, ji, jq, i2, q2, re, im, per, sper, ph, mama, fama, itr, trend):
-                b[t] = np.nan
+            s[t] = det[t] = q1[t] = ji[t] = jq[t] = i2[t] = q2[t] = re[t] = im[t] = np.nan
+            per[t] = sper[t] = ph[t] = mama[t] = fama[t] = itr[t] = trend[t] = np.nan
             continue
         pp = _z(per[t - 1])
         adj = 0.075 * pp + 0.54
@@ -107,6 +109,8 @@ def _mesa(x, warm, fast, slow, s, det, q1, ji, jq, i2, q2, re, im, per, sper, ph
         p = min(max(p, 6.0), 50.0)
         per[t] = 0.2 * p + 0.8 * pp
         sper[t] = 0.33 * per[t] + 0.67 * _z(sper[t - 1])
+        if not with_trend:
+            continue
         # instantaneous trendline: mean price over the smoothed dominant cycle, then a 4-bar WMA
         dc = int(sper[t] + 0.5)
         acc = 0.0
@@ -116,17 +120,15 @@ def _mesa(x, warm, fast, slow, s, det, q1, ji, jq, i2, q2, re, im, per, sper, ph
         trend[t] = (4.0 * itr[t] + 3.0 * _z(itr[t - 1]) + 2.0 * _z(itr[t - 2]) + _z(itr[t - 3])) / 10.0
 
 
-def _run_mesa(ctx, start, warm, fast, slow, src):
+def _run_mesa(ctx, start, warm, fast, slow, src, with_trend):
     names = ("s", "det", "q1", "ji", "jq", "i2", "q2", "re", "im", "per", "sper", "ph", "mama", "fama", "itr", "trend")
     bufs = [ctx.tmp(n) for n in names]
-    _mesa(src, warm, fast, slow, *bufs, start)
+    _mesa(src, warm, fast, slow, with_trend, *bufs, start)
     return dict(zip(names, bufs))
 
 
 def _valid_after(buf, start, k):
     """True at bars whose loop started at least ``k`` bars earlier (TA-Lib's unstable prefix)."""
-    from .barops import lagged
-
     return np.isfinite(lagged(buf, start, k))
 
 
@@ -140,19 +142,20 @@ def mama(ctx, start, fast_limit=0.5, slow_limit=0.05):
     mama = α·c + (1-α)·mama[-1]; fama = α/2·mama + (1-α/2)·fama[-1], both started at 0 on
     TA-Lib's start bar (12), shown from bar 32 (TA-Lib's lookback). Units: price.
     """
-    b = _run_mesa(ctx, start, 9, fast_limit, slow_limit, ctx.close)
+    b = _run_mesa(ctx, start, 9, fast_limit, slow_limit, ctx.close, False)
     ok = _valid_after(b["mama"], start, 20)
     ctx.out("mama")[start:] = np.where(ok, b["mama"][start:], np.nan)
     ctx.out("fama")[start:] = np.where(ok, b["fama"][start:], np.nan)
 
 
 @indicator("trend", lines=("trendline",), price_like=("trendline",),
-           reference="John Ehlers, Rocket Science for Traders, 2001 (Hilbert instantaneous trendline; TA-Lib HT_TRENDLINE)")
+           reference="John Ehlers, Rocket Science for Traders, 2001 "
+                     "(Hilbert instantaneous trendline; TA-Lib HT_TRENDLINE)")
 def ht_trendline(ctx, start):
     """TA-Lib ``HT_TRENDLINE`` of the close: the mean close over the (smoothed, rounded)
     dominant-cycle period, then a 4-bar WMA of those means; first value at bar 63 (TA-Lib's
     lookback). Ehlers' own iTrend filter lives in ``cycle.py``. Units: price."""
-    b = _run_mesa(ctx, start, 34, 0.5, 0.05, ctx.close)
+    b = _run_mesa(ctx, start, 34, 0.5, 0.05, ctx.close, True)
     ctx.out("trendline")[start:] = np.where(_valid_after(b["trend"], start, 26), b["trend"][start:], np.nan)
 
 
