@@ -43,11 +43,15 @@ def median_price(ctx, start):
 
 def fir(x, weights, start):
     """``sum_k weights[k] * x[i-k]`` for ``i = start … n-1`` (NaN where ``i - k < 0``)."""
-    idx = np.arange(start, x.shape[0])
-    acc = np.zeros(idx.shape[0])
+    n = x.shape[0]
+    acc = np.zeros(n - start)
     for k, w in enumerate(weights):
-        j = idx - k
-        acc += w * np.where(j >= 0, x[np.maximum(j, 0)], np.nan)
+        if start >= k:
+            acc += w * x[start - k: n - k]
+        else:
+            lagged = np.full(n - start, np.nan)
+            lagged[k - start:] = x[: max(n - k, 0)]
+            acc += w * lagged
     return acc
 
 
@@ -172,7 +176,7 @@ def dominant_cycle(ctx, price, start):
     """Smoothed homodyne dominant-cycle period of ``price`` (bars, 6…50), NaN before bar 32:
     TA-Lib's HT_DCPERIOD, computed by the MESA loop of :mod:`.trend_adaptive` (one compiled
     copy of the Hilbert transform for MAMA, HT_TRENDLINE and this)."""
-    sper = _run_mesa(ctx, start, _DC_WARM, 0.5, 0.05, price)["sper"]
+    sper = _run_mesa(ctx, start, _DC_WARM, 0.5, 0.05, price, with_trend=False)["sper"]
     dc = ctx.tmp("dc_period")
     P.shift(sper, _DC_FIRST_OUT - _DC_WARM - 3, dc, start)  # finite where the loop ran 20+ bars
     return np.where(np.isfinite(dc[start:]), sper[start:], np.nan)
