@@ -2,7 +2,8 @@
 
 1. candidates (see :func:`schema.candidate_names`) are computed over the training rows stage by
    stage in priority order (market + levels, then each diff lag, then each summary window), in
-   chunks of captured columns (never the whole ~11,000-wide matrix at once); stages after the
+   chunks of captured columns (never the whole ~11,000-wide matrix at once); each stage after the
+   levels keeps at most an equal share of the remaining cap, so every horizon is represented; stages after the
    cap is full are not computed at all;
 2. dropped: candidates never finite on the training rows, constant ones (max == min after
    their warm-up), exact duplicates of an earlier candidate (same training values);
@@ -103,7 +104,11 @@ def select_features(inp: InputFrame, columns: list[str], price_like: dict[str, b
 
     greedy = _Greedy(cfg.corr_threshold, cfg.max_features)
     seen: dict[bytes, int] = {}
-    for stage in _stages(refs, columns):
+    stages = _stages(refs, columns)
+    for k, stage in enumerate(stages):
+        # levels (stage 0) are offered without limit; every later stage (each diff lag, each summary
+        # window) gets an equal share of what is left, so every horizon is represented under the cap
+        quota = None if k == 0 else max(1, (greedy.cap - len(greedy.kept)) // (len(stages) - k))
         if greedy.full:
             report["not_evaluated"] += len(stage)
             continue
@@ -120,7 +125,7 @@ def select_features(inp: InputFrame, columns: list[str], price_like: dict[str, b
             else:
                 seen[digests[j]] = g
                 alive.append(j)
-        greedy.offer(sample[alive], np.asarray(stage)[alive])
+        greedy.offer(sample[alive], np.asarray(stage)[alive], limit=quota)
     selected = [names[g] for g in greedy.kept]
     report.update(dropped_correlated=greedy.n_corr, dropped_cap=greedy.n_cap, selected=len(selected),
                   selected_by_kind=dict(Counter(_kind(s) for s in selected)))
@@ -189,13 +194,14 @@ class _Greedy:
     def full(self) -> bool:
         return len(self.kept) >= self.cap
 
-    def offer(self, sample: np.ndarray, ids: np.ndarray) -> None:
-        """sample: (K, S) float32 of candidates ``ids`` (priority order)."""
+    def offer(self, sample: np.ndarray, ids: np.ndarray, limit: int | None = None) -> None:
+        """sample: (K, S) float32 of candidates ``ids`` (priority order); keep at most ``limit`` of them."""
+        cap = self.cap if limit is None else min(self.cap, len(self.kept) + limit)
         x = sample - sample.mean(axis=1, keepdims=True)
         norm = np.linalg.norm(x, axis=1, keepdims=True)
         z = np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)  # (K, S) unit rows; a flat sample: corr 0
         for a in range(0, len(ids), _BLOCK):
-            if self.full:
+            if len(self.kept) >= cap:
                 self.n_cap += len(ids) - a
                 return
             zb, block = z[a:a + _BLOCK], ids[a:a + _BLOCK]
@@ -209,7 +215,7 @@ class _Greedy:
             for i in range(len(zc)):
                 if local and inner[i, local].max() >= self.threshold:
                     self.n_corr += 1
-                elif len(self.kept) + len(local) >= self.cap:
+                elif len(self.kept) + len(local) >= cap:
                     self.n_cap += 1
                 else:
                     local.append(i)
