@@ -185,8 +185,8 @@ def tdfi(ctx, start, period=13):
 
 SUITE = [
     sma(period=20), sma(period=50), sma(period=200), ema(period=12), ema(period=26), macd(),
-    dema(period=20), tema(period=20), trix(period=15), hma(period=20), zlema(period=20), kst(), alligator(),
-    stc(), tdfi(period=13),
+    dema(period=20), tema(period=20), trix(period=15), hma(period=20), hma(period=50), zlema(period=20), kst(),
+    alligator(), stc(), tdfi(period=13),
     *trend_adaptive.SUITE,
     *trend_directional.SUITE,
 ]

@@ -159,4 +159,4 @@ def ht_trendline(ctx, start):
     ctx.out("trendline")[start:] = np.where(_valid_after(b["trend"], start, 26), b["trend"][start:], np.nan)
 
 
-SUITE = [kama(period=30), mama(), ht_trendline()]
+SUITE = [kama(period=10), kama(period=30), mama(), ht_trendline()]
