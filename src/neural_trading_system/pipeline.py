@@ -109,6 +109,10 @@ def build_datasets(cfg: Config, captured) -> DatasetBundle:
     X = extractor.transform(captured)
     finite_rows = np.isfinite(X).all(axis=1)
     first_valid = int(np.argmax(finite_rows)) if finite_rows.any() else n
+    # the first bar with labels (the volatility context warms up) must also be inside every sample
+    labelled = np.isfinite(labels["target_entry"].to_numpy())
+    first_label = int(np.argmax(labelled)) if labelled.any() else n
+    first_valid = max(first_valid, first_label - seq_len + 1)
     split = chronological_split(n, seq_len, horizon, cfg.splits, first_valid=first_valid)
     # split boundaries depend on the bar count only, so warm-up can only remove training rows
     assert split.train.size == 0 or int(split.train.max()) < train_end
