@@ -18,7 +18,7 @@ from .config import Config, load_config
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainOutcome", "resolve_config", "train", "train_neural_system"]
+__all__ = ["TrainOutcome", "RunOutcome", "resolve_config", "train", "run_main", "train_neural_system"]
 
 
 @dataclass
@@ -117,3 +117,37 @@ def train_neural_system(
         o["run_name"] = run_name
     cfg = resolve_config(config, preset, **o)
     return train(cfg)
+
+
+@dataclass
+class RunOutcome:
+    """What the main job produced: the training outcome, the analysis and the backtest."""
+
+    train: TrainOutcome
+    analysis: Any
+    backtest: Any
+    timings: dict[str, float]
+
+    @property
+    def run_dir(self) -> Path:
+        return self.train.run_dir
+
+
+def run_main(cfg: Config, progress: bool = True) -> RunOutcome:
+    """The main job: data, capture, features and labels, training, analysis, backtest."""
+    import time
+
+    from .analysis import analyze_run
+    from .backtest import run_backtest
+
+    t0 = time.perf_counter()
+    trained = train(cfg, progress=progress)
+    timings = dict(trained.timings)
+    t = time.perf_counter()
+    analysis = analyze_run(trained.run_dir)
+    timings["analysis"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    bt = run_backtest(trained.run_dir)
+    timings["backtest"] = round(time.perf_counter() - t, 3)
+    timings["total"] = round(time.perf_counter() - t0, 3)
+    return RunOutcome(trained, analysis, bt, timings)
