@@ -1,0 +1,134 @@
+"""The multi-task trading transformer: encoder → representation → regime model → task heads.
+
+Data flow (shapes for a batch of ``B`` windows of ``T`` bars and ``F`` features)::
+
+    x (B, T, F) ─ SequenceEncoder ─▶ h (B, T, D)
+    current = h[:, -1] (B, D)   history = mean(h[:, -P:]) (B, D)   P = history_pool
+    r = LN(W [current, history]) (B, D)                       sequence representation
+    RegimeVAE(r) ─▶ mu, logvar, z (B, L), recon (B, D)
+    RegimeChangeDetector(current, history, mu, mu_history) ─▶ 6 scores (B,)
+    heads([r, z, scores]) ─▶ 5 logits, expected return, volatility > 0, size in (0, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import ModelConfig
+from ..errors import SchemaMismatchError
+from .encoder import SequenceEncoder
+from .regime import REGIME_CHANGE_NAMES, RegimeChangeDetector, RegimeVAE
+
+__all__ = ["ModelOutput", "NeuralTradingModel", "LOGIT_HEADS", "VALUE_HEADS", "VOL_EPS"]
+
+#: heads that output a logit (probability after a sigmoid)
+LOGIT_HEADS = ("entry", "exit", "tp", "sl", "hold")
+#: heads that output a value
+VALUE_HEADS = ("expected_return", "volatility", "position_size")
+#: floor of the volatility head (softplus + eps), in return units per bar
+VOL_EPS = 1e-6
+
+
+@dataclass
+class ModelOutput:
+    """Everything one forward pass produces. Scalars per window are ``(B,)`` float tensors.
+
+    ``entry_logit`` … ``hold_logit``: logits of the entry, exit, take-profit, stop-loss and hold
+    targets; ``expected_return`` (log return over the horizon), ``volatility`` (> 0),
+    ``position_size`` (0..1); ``regime_mu`` / ``regime_logvar`` / ``regime_z`` ``(B, L)``;
+    ``recon`` and ``representation`` ``(B, D)``; ``regime_change``: dict of
+    :data:`REGIME_CHANGE_NAMES` → ``(B,)``; ``attention``: one ``(B, H, T, T)`` per layer when
+    asked for, else ``None``.
+    """
+
+    entry_logit: torch.Tensor
+    exit_logit: torch.Tensor
+    tp_logit: torch.Tensor
+    sl_logit: torch.Tensor
+    hold_logit: torch.Tensor
+    expected_return: torch.Tensor
+    volatility: torch.Tensor
+    position_size: torch.Tensor
+    regime_mu: torch.Tensor
+    regime_logvar: torch.Tensor
+    regime_z: torch.Tensor
+    recon: torch.Tensor
+    representation: torch.Tensor
+    regime_change: dict[str, torch.Tensor]
+    attention: list[torch.Tensor] | None = None
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """Flat ``{name: tensor}`` of every tensor field (regime-change scores by their names)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("regime_change", "attention")}
+        out.update(self.regime_change)
+        return out
+
+
+class NeuralTradingModel(nn.Module):
+    """``NeuralTradingModel(cfg, n_features)(x (B, T, F), return_attention=False) -> ModelOutput``.
+
+    ``T`` may be at most ``cfg.seq_len``. Positional encoding is learned (see ``encoder.py``).
+    """
+
+    def __init__(self, cfg: ModelConfig, n_features: int) -> None:
+        super().__init__()
+        if n_features < 1:
+            raise ValueError(f"n_features must be >= 1, found {n_features}")
+        self.cfg = cfg
+        self.n_features = int(n_features)
+        D, L = cfg.d_model, cfg.latent_dim
+        self.encoder = SequenceEncoder(n_features, cfg.seq_len, D, cfg.num_heads, cfg.num_layers,
+                                       cfg.dim_feedforward, cfg.dropout, cfg.layer_scale_init)
+        self.rep_proj = nn.Sequential(nn.Linear(2 * D, D), nn.GELU(), nn.Linear(D, D))
+        self.rep_norm = nn.LayerNorm(D)
+        self.vae = RegimeVAE(D, L, cfg.logvar_min, cfg.logvar_max)
+        self.detector = RegimeChangeDetector(D, L)
+        head_in, hidden = D + L + len(REGIME_CHANGE_NAMES), max(16, D // 2)
+        self.heads = nn.ModuleDict({
+            name: nn.Sequential(nn.Linear(head_in, hidden), nn.GELU(), nn.Dropout(cfg.dropout), nn.Linear(hidden, 1))
+            for name in LOGIT_HEADS + VALUE_HEADS
+        })
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+    def represent(self, current: torch.Tensor, history: torch.Tensor) -> torch.Tensor:
+        """``(B, D)`` current and history states → ``(B, D)`` representation."""
+        return self.rep_norm(self.rep_proj(torch.cat([current, history], dim=-1)))
+
+    def forward(self, x: torch.Tensor, return_attention: bool = False) -> ModelOutput:
+        B, T, Fdim = x.shape
+        if Fdim != self.n_features or T > self.cfg.seq_len:
+            raise SchemaMismatchError(
+                f"model input: expected (B, T <= {self.cfg.seq_len}, F = {self.n_features}), found {tuple(x.shape)}; "
+                "feed windows built by the run's own extractor (extractor.json) with at most seq_len bars, "
+                "or retrain on the new features"
+            )
+        h, attention = self.encoder(x, need_weights=return_attention)  # (B, T, D), [(B, H, T, T)]
+        current = h[:, -1]  # (B, D)
+        history = h[:, -min(self.cfg.history_pool, T):].mean(dim=1)  # (B, D)
+        r = self.represent(current, history)  # (B, D)
+        mu, logvar, z, recon = self.vae(r)  # (B, L) ×3, (B, D)
+        mu_history, _ = self.vae.encode(self.represent(history, history))  # (B, L)
+        change = self.detector(current, history, mu, mu_history)  # {name: (B,)}
+        head_in = torch.cat([r, z, torch.stack([change[n] for n in REGIME_CHANGE_NAMES], dim=-1)], dim=-1)
+        raw = {name: head(head_in).squeeze(-1) for name, head in self.heads.items()}  # {name: (B,)}
+        return ModelOutput(
+            entry_logit=raw["entry"], exit_logit=raw["exit"], tp_logit=raw["tp"], sl_logit=raw["sl"],
+            hold_logit=raw["hold"],
+            expected_return=raw["expected_return"],
+            volatility=F.softplus(raw["volatility"]) + VOL_EPS,
+            position_size=torch.sigmoid(raw["position_size"]),
+            regime_mu=mu, regime_logvar=logvar, regime_z=z, recon=recon, representation=r,
+            regime_change=change,
+            attention=attention if return_attention else None,
+        )
