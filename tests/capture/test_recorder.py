@@ -139,3 +139,30 @@ def test_bulk_mode_refuses_truncated_buffers():
     Recorder().attach(cerebro)
     with pytest.raises(NTSError, match="exactbars"):
         cerebro.run(exactbars=1)
+
+
+class PeekAhead(bt.Indicator):
+    """A user's indicator that reads tomorrow's close by index (invisible to the structure walk)."""
+
+    lines = ("peek",)
+
+    def next(self):
+        self.lines.peek[0] = self.data.close[0]
+
+    def once(self, start, end):
+        dst, src = self.lines.peek.array, self.data.close.array
+        for i in range(start, end):
+            dst[i] = src[i + 1] if i + 1 < end else float("nan")
+
+
+def test_truncation_check_catches_reads_the_structure_cannot_see():
+    from neural_trading_system.capture.recorder import check_truncation
+
+    class Sneaky(WithIchimoku):
+        def __init__(self):
+            super().__init__()
+            self.peek = PeekAhead(self.data)
+
+    found = check_truncation(Sneaky, FRAME)
+    assert set(found) == {"ichi.chikou_span", "peek.peek"}
+    assert check_truncation(Builtins, FRAME) == []

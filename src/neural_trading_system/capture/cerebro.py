@@ -7,7 +7,6 @@ does (``rsi_14.rsi``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -87,6 +86,3 @@ def make_cerebro(ohlcv: pl.DataFrame, strategy: type | None = None, *, stdstats:
         cerebro.addstrategy(strategy, **strategy_kwargs)
     return cerebro
 
-
-def suite_strategy_kwargs(specs: Iterable[IndicatorSpec]) -> dict[str, Any]:
-    return {"specs": list(specs)}

@@ -10,7 +10,7 @@ every ``_LineForward``, taint flows along
   they own (they may read anything they hold).
 
 Lines that end up tainted read the future. Reads like ``self.data.close[1]`` inside a user's own
-``next`` are not visible in the structure: :func:`..recorder.check_truncation` catches those by
+``next`` are not visible in the structure: :func:`.recorder.check_truncation` catches those by
 re-running on a shorter history.
 """
 

@@ -38,7 +38,7 @@ from .cerebro import btnum_to_ms, make_cerebro
 from .frame import Captured, ColumnMeta, build_captured, json_safe, spec_meta
 from .lookahead import forward_tainted, line_buffers
 
-__all__ = ["Recorder", "record", "capture_patch", "RecordedLine"]
+__all__ = ["Recorder", "record", "capture_patch", "RecordedLine", "check_truncation"]
 
 log = logging.getLogger(__name__)
 
@@ -288,3 +288,26 @@ def record(strategy: type, ohlcv: pl.DataFrame, *, runonce: bool = True, mode: s
     cerebro.run(runonce=runonce)
     assert rec.captured is not None
     return rec.captured
+
+
+def check_truncation(strategy: type, ohlcv: pl.DataFrame, cuts: tuple[float, ...] = (0.5, 0.8), *,
+                     runonce: bool = True, **strategy_kwargs: Any) -> list[str]:
+    """Columns whose values change when later bars are removed: they read the future.
+
+    Runs ``strategy`` on the whole history and on the first ``cut`` fraction of it, and compares
+    every column on the shorter run's bars (NaN equals NaN). Catches what :mod:`.lookahead` cannot
+    see, e.g. ``self.data.close[1]`` inside a user's own ``once``/``next``; costs one run per cut.
+    """
+    full = record(strategy, ohlcv, runonce=runonce, allow_lookahead=True, **strategy_kwargs)
+    bad: list[str] = []
+    for cut in cuts:
+        k = max(2, int(ohlcv.height * cut))
+        part = record(strategy, ohlcv.head(k), runonce=runonce, allow_lookahead=True, **strategy_kwargs)
+        for col in part.columns:
+            if col in full.meta and col not in bad:
+                a, b = part.frame[col].to_numpy(), full.frame[col].to_numpy()[:k]
+                if not np.array_equal(a, b, equal_nan=True):
+                    bad.append(col)
+    if bad:
+        log.warning("columns that change when later bars are removed (they read the future): %s", ", ".join(bad))
+    return bad
