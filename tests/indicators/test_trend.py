@@ -213,7 +213,11 @@ def test_adaptive_mas_stay_within_the_price_range(spec, ohlcv_arrays):
     between the lowest and highest close seen so far."""
     c = ohlcv_arrays["close"]
     lo, hi = np.minimum.accumulate(c)[100:], np.maximum.accumulate(c)[100:]
-    for line, v in spec.run(ohlcv_arrays).items():
-        v = v[100:]
+    out = spec.run(ohlcv_arrays)
+    for line in spec.definition.price_like:
+        v = out[line][100:]
         assert np.all(np.isfinite(v)), line
         assert np.all((v >= lo - 1e-9) & (v <= hi + 1e-9)), line
+    if "er" in out:  # KAMA's efficiency ratio is a share of the path travelled: 0..1
+        er = out["er"][30:]
+        assert np.all(np.isfinite(er)) and er.min() >= 0.0 and er.max() <= 1.0 + 1e-12

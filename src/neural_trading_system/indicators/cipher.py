@@ -96,7 +96,7 @@ def cipher_b(ctx, start, channel=9, average=12, ma=3, ob=53.0, os_=-53.0, mf_per
         ctx.out(line)[start:] = v
 
 
-@indicator("cipher", lines=("trend_up", "trend_down", "explosion", "dead_zone"),
+@indicator("cipher", lines=("trend_up", "trend_down", "explosion", "dead_zone", "macd"),
            reference="Waddah Attar, Waddah Attar Explosion (MetaTrader, c. 2006; LazyBear's TradingView port, 2014)")
 def waddah(ctx, start, fast=20, slow=40, channel=20, mult=2.0, sensitivity=150.0, dead_period=100,
            dead_mult=3.7):
@@ -104,9 +104,10 @@ def waddah(ctx, start, fast=20, slow=40, channel=20, mult=2.0, sensitivity=150.0
     trend_up = max(t1, 0), trend_down = max(-t1, 0); explosion = upper - lower Bollinger band
     (SMA(channel) ± mult·σ, population σ) = 2·mult·σ; dead_zone = 3.7·Wilder(TR, 100).
     Units: price differences (scale with the price level; not levels, so not price-like).
+    ``macd`` (the EMA difference t1 is taken from) is a line too.
     """
     c = ctx.close
-    ef, es, m = ctx.tmp("ema_fast"), ctx.tmp("ema_slow"), ctx.tmp("macd")
+    ef, es, m = ctx.tmp("ema_fast"), ctx.tmp("ema_slow"), ctx.out("macd")
     P.ema(c, fast, ef, start)
     P.ema(c, slow, es, start)
     m[start:] = ef[start:] - es[start:]

@@ -88,14 +88,15 @@ def _sar(high, low, acc, maximum, sar_out, trend_out, nxt, ep_b, af_b, start):
         nxt[t], ep_b[t], af_b[t] = sar, ep, af
 
 
-@indicator("misc", lines=("sar", "direction"), price_like=("sar",),
+@indicator("misc", lines=("sar", "direction", "ep", "af"), price_like=("sar", "ep"),
            reference="J. Welles Wilder, New Concepts in Technical Trading Systems, 1978 (Parabolic SAR)")
 def psar(ctx, start, acceleration=0.02, maximum=0.2):
     """SAR[t+1] = SAR + af·(EP - SAR), af += acceleration at each new extreme (≤ maximum), kept
     outside the last two bars' range; flips to the EP when price crosses it. TA-Lib ``SAR``
-    (first bar's side from the 1-bar -DM). direction: +1 long, -1 short. Units: price."""
+    (first bar's side from the 1-bar -DM). direction: +1 long, -1 short. Units: price. ``ep`` (the
+    extreme point, price) and ``af`` (the acceleration factor) are the state after bar t."""
     _sar(ctx.high, ctx.low, float(acceleration), float(maximum), ctx.out("sar"), ctx.out("direction"),
-         ctx.tmp("next_sar"), ctx.tmp("ep"), ctx.tmp("af"), start)
+         ctx.tmp("next_sar"), ctx.out("ep"), ctx.out("af"), start)
 
 
 @indicator("misc", lines=("si", "asi"),
@@ -124,14 +125,15 @@ def asi(ctx, start, limit_pct=0.1):
 _FIB = (0.236, 0.382, 0.5, 0.618, 0.786)
 
 
-@indicator("misc", lines=("level_236", "level_382", "level_500", "level_618", "level_786", "position"),
-           price_like=("level_236", "level_382", "level_500", "level_618", "level_786"),
+@indicator("misc", lines=("level_236", "level_382", "level_500", "level_618", "level_786", "position", "high", "low"),
+           price_like=("level_236", "level_382", "level_500", "level_618", "level_786", "high", "low"),
            reference="Fibonacci retracements (Leonardo of Pisa, Liber Abaci, 1202; R. N. Elliott, Nature's Law, 1946)")
 def fib(ctx, start, period=100):
     """Retracement levels of the range of the last ``period`` bars (highest high HH, lowest low
     LL, both up to and including bar t: causal): level_r = HH - r·(HH - LL) for r in 0.236,
-    0.382, 0.5, 0.618, 0.786; position = (close - LL)/(HH - LL) in [0, 1] (0.5 on a flat range)."""
-    hh, ll = ctx.tmp("hh"), ctx.tmp("ll")
+    0.382, 0.5, 0.618, 0.786; position = (close - LL)/(HH - LL) in [0, 1] (0.5 on a flat range);
+    high / low = HH / LL (the range's ends, price)."""
+    hh, ll = ctx.out("high"), ctx.out("low")
     P.rolling_max(ctx.high, period, hh, start)
     P.rolling_min(ctx.low, period, ll, start)
     rng = hh[start:] - ll[start:]

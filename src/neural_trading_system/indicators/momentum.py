@@ -22,9 +22,11 @@ __all__ = ["rsi", "stoch", "stochrsi", "willr", "cci", "roc", "mom", "cmo", "ppo
            "tsi", "pgo", "stoch_raw", "percentage_oscillator", "SUITE"]
 
 
-@indicator("momentum", lines=("rsi",), reference="J. Welles Wilder, New Concepts in Technical Trading Systems, 1978")
+@indicator("momentum", lines=("rsi", "avg_gain", "avg_loss"),
+           reference="J. Welles Wilder, New Concepts in Technical Trading Systems, 1978")
 def rsi(ctx, start, period=14):
-    """Relative Strength Index: ``100 - 100 / (1 + RS)``, RS = Wilder-smoothed gains / losses.
+    """Relative Strength Index: ``100 - 100 / (1 + RS)``, RS = avg_gain / avg_loss, the Wilder
+    averages of ``max(±(close - close[-1]), 0)`` (price change per bar, also output lines).
 
     Warm-up: ``period`` bars (first value at bar ``period``, as TA-Lib).
     """
@@ -34,7 +36,7 @@ def rsi(ctx, start, period=14):
     up, dn = ctx.tmp("up"), ctx.tmp("down")
     up[start:] = np.where(np.isnan(d[start:]), np.nan, np.maximum(d[start:], 0.0))
     dn[start:] = np.where(np.isnan(d[start:]), np.nan, np.maximum(-d[start:], 0.0))
-    ag, al = ctx.tmp("avg_up"), ctx.tmp("avg_down")
+    ag, al = ctx.out("avg_gain"), ctx.out("avg_loss")
     P.wilder(up, period, ag, start)
     P.wilder(dn, period, al, start)
     total = ag[start:] + al[start:]
@@ -54,34 +56,38 @@ def stoch_raw(ctx, start, high, low, close, period, tag=""):
 
 
 def _smooth_kd(ctx, start, raw, k_smooth, d_smooth):
-    """%K = SMA(raw), %D = SMA(%K); %K is held NaN until %D exists (TA-Lib aligns both lines)."""
+    """%K = SMA(raw), %D = SMA(%K); %K is held NaN until %D exists (TA-Lib aligns both lines).
+    Also copies the raw (fast) %K into the ``raw_k`` output line."""
+    ctx.out("raw_k")[start:] = raw[start:]
     k, d = ctx.tmp("k_all"), ctx.out("d")
     P.sma(raw, k_smooth, k, start)
     P.sma(k, d_smooth, d, start)
     ctx.out("k")[start:] = np.where(np.isnan(d[start:]), np.nan, k[start:])
 
 
-@indicator("momentum", lines=("k", "d"),
+@indicator("momentum", lines=("k", "d", "raw_k"),
            reference="George C. Lane, 'Lane's Stochastics', Technical Analysis of Stocks & Commodities, 1984")
 def stoch(ctx, start, period=14, k_smooth=3, d_smooth=3):
     """Slow stochastic (TA-Lib STOCH, SMA smoothing): raw %K over ``period`` (see
     :func:`stoch_raw`), ``k = SMA_k_smooth(raw)``, ``d = SMA_d_smooth(k)``. Units 0..100.
-    Both lines start at bar ``period + k_smooth + d_smooth - 3`` (17 for 14, 3, 3), as TA-Lib.
+    Both lines start at bar ``period + k_smooth + d_smooth - 3`` (17 for 14, 3, 3), as TA-Lib;
+    ``raw_k`` (the unsmoothed fast %K) at bar ``period - 1``.
     """
     raw = stoch_raw(ctx, start, ctx.high, ctx.low, ctx.close, period)
     _smooth_kd(ctx, start, raw, k_smooth, d_smooth)
 
 
-@indicator("momentum", lines=("k", "d"),
+@indicator("momentum", lines=("k", "d", "raw_k", "rsi"),
            reference="Tushar Chande & Stanley Kroll, The New Technical Trader, 1994")
 def stochrsi(ctx, start, rsi_period=14, period=14, k_smooth=3, d_smooth=3):
     """Stochastic RSI: the stochastic (:func:`stoch`) of ``RSI_rsi_period(close)`` used as high,
     low and close. ``k_smooth=1`` is TA-Lib STOCHRSI (fast %K, %D = SMA_d_smooth); the default 3, 3
     is the usual charting form (TA-Lib STOCH applied to the RSI). Units 0..100; 50 on a flat RSI
-    window. First value at bar ``rsi_period + period + k_smooth + d_smooth - 3``.
+    window. First value at bar ``rsi_period + period + k_smooth + d_smooth - 3``. ``raw_k`` is the
+    unsmoothed stochastic of the RSI, ``rsi`` the RSI itself (from bar ``rsi_period``).
     """
     ag, al = rsi_averages(ctx, start, ctx.close, rsi_period)
-    r = ctx.tmp("rsi")
+    r = ctx.out("rsi")
     r[start:] = P.safe_div(100.0 * ag[start:], ag[start:] + al[start:], fill=50.0)
     raw = stoch_raw(ctx, start, r, r, r, period)
     _smooth_kd(ctx, start, raw, k_smooth, d_smooth)
@@ -120,15 +126,15 @@ def mean_abs_dev(x, mean, w, out, start):
     out[start:] = acc / w
 
 
-@indicator("momentum", lines=("cci",),
+@indicator("momentum", lines=("cci", "mean_dev"),
            reference="Donald R. Lambert, 'Commodity Channel Index', Commodities magazine, 1980")
 def cci(ctx, start, period=20):
     """CCI: ``(tp - SMA(tp)) / (0.015 · MD)`` with ``tp = (h+l+c)/3`` and MD the mean absolute
     deviation of tp from that SMA over ``period`` bars; 0 where MD = 0. First value at bar
-    ``period - 1`` (TA-Lib CCI)."""
+    ``period - 1`` (TA-Lib CCI). ``mean_dev`` = MD (price units, a range: not price-like)."""
     tp = ctx.tmp("tp")
     tp[start:] = (ctx.high[start:] + ctx.low[start:] + ctx.close[start:]) / 3.0
-    m, md = ctx.tmp("sma"), ctx.tmp("md")
+    m, md = ctx.tmp("sma"), ctx.out("mean_dev")
     P.sma(tp, period, m, start)
     mean_abs_dev(tp, m, period, md, start)
     ctx.out("cci")[start:] = P.safe_div(tp[start:] - m[start:], 0.015 * md[start:])
@@ -195,12 +201,13 @@ def ppo(ctx, start, fast=12, slow=26, signal=9):
     ctx.out("hist")[start:] = p[start:] - sig[start:]
 
 
-@indicator("momentum", lines=("ultosc",),
+@indicator("momentum", lines=("ultosc", "avg_short", "avg_medium", "avg_long"),
            reference="Larry Williams, 'The Ultimate Oscillator', Technical Analysis of Stocks & Commodities, 1985")
 def ultosc(ctx, start, short=7, medium=14, long=28):
     """Ultimate Oscillator (TA-Lib ULTOSC): ``bp = c - min(l, c[-1])``, ``tr = max(h, c[-1]) -
     min(l, c[-1])``; ``a_p = Σ_p bp / Σ_p tr`` (0.5 where Σ tr = 0);
-    ``100 (4 a_short + 2 a_medium + a_long) / 7``. Units 0..100. First value at bar ``long``."""
+    ``100 (4 a_short + 2 a_medium + a_long) / 7``. Units 0..100. First value at bar ``long``.
+    ``avg_short/medium/long`` = the three buying-pressure ratios ``a_p`` (0..1)."""
     pc = ctx.tmp("prev_close")
     P.shift(ctx.close, 1, pc, start)
     true_low = np.minimum(ctx.low[start:], pc[start:])
@@ -208,11 +215,13 @@ def ultosc(ctx, start, short=7, medium=14, long=28):
     bp[start:] = ctx.close[start:] - true_low
     tr[start:] = np.maximum(ctx.high[start:], pc[start:]) - true_low
     total = np.zeros(ctx.n - start)
-    for weight, p in ((4.0, short), (2.0, medium), (1.0, long)):
+    for weight, p, line in ((4.0, short, "avg_short"), (2.0, medium, "avg_medium"), (1.0, long, "avg_long")):
         sb, st = ctx.tmp(f"bp_{p}"), ctx.tmp(f"tr_{p}")
         P.rolling_sum(bp, p, sb, start)
         P.rolling_sum(tr, p, st, start)
-        total += weight * P.safe_div(sb[start:], st[start:], fill=0.5)
+        a = ctx.out(line)
+        a[start:] = P.safe_div(sb[start:], st[start:], fill=0.5)
+        total += weight * a[start:]
     ctx.out("ultosc")[start:] = 100.0 * total / 7.0
 
 
@@ -228,18 +237,19 @@ def awesome(ctx, start, fast=5, slow=34):
     ctx.out("ao")[start:] = f[start:] - s[start:]
 
 
-@indicator("momentum", lines=("tsi", "signal"),
+@indicator("momentum", lines=("tsi", "signal", "smooth_mom", "smooth_abs_mom"),
            reference="William Blau, Momentum, Direction, and Divergence, 1995 (True Strength Index)")
 def tsi(ctx, start, long=25, short=13, signal=13):
     """True Strength Index: ``100 EMA_short(EMA_long(m)) / EMA_short(EMA_long(|m|))``,
     ``m = close - close[-1]`` (0 where the denominator is 0); ``signal = EMA_signal(tsi)``.
     EMAs seeded by the SMA of their first inputs. Units -100..100. First tsi at bar
-    ``long + short - 1``."""
+    ``long + short - 1``. ``smooth_mom`` / ``smooth_abs_mom`` are the double-smoothed numerator and
+    denominator (price change per bar)."""
     m = ctx.tmp("mom")
     P.diff(ctx.close, 1, m, start)
     am = ctx.tmp("abs_mom")
     am[start:] = np.abs(m[start:])
-    n1, n2, d1, d2 = ctx.tmp("n1"), ctx.tmp("n2"), ctx.tmp("d1"), ctx.tmp("d2")
+    n1, n2, d1, d2 = ctx.tmp("n1"), ctx.out("smooth_mom"), ctx.tmp("d1"), ctx.out("smooth_abs_mom")
     P.ema(m, long, n1, start)
     P.ema(n1, short, n2, start)
     P.ema(am, long, d1, start)
@@ -249,15 +259,16 @@ def tsi(ctx, start, long=25, short=13, signal=13):
     P.ema(t, signal, ctx.out("signal"), start)
 
 
-@indicator("momentum", lines=("pgo",),
+@indicator("momentum", lines=("pgo", "ema_tr"),
            reference="Mark Johnson, Pretty Good Oscillator (described in Technical Analysis of Stocks & Commodities)")
 def pgo(ctx, start, period=14):
     """Pretty Good Oscillator: ``(close - SMA_period(close)) / EMA_period(true range)`` (0 where the
-    range EMA is 0): the distance from the mean in average ranges. First value at bar ``period``."""
+    range EMA is 0): the distance from the mean in average ranges. First value at bar ``period``.
+    ``ema_tr`` is that range EMA (price units, a range: not price-like)."""
     s = ctx.tmp("sma")
     P.sma(ctx.close, period, s, start)
     tr = true_range(ctx, start)
-    e = ctx.tmp("ema_tr")
+    e = ctx.out("ema_tr")
     P.ema(tr, period, e, start)
     ctx.out("pgo")[start:] = P.safe_div(ctx.close[start:] - s[start:], e[start:])
 

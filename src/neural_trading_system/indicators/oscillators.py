@@ -99,7 +99,7 @@ def _qqe_bands(rsi_ma, dar, long_, short, trend, level, start):
         level[i] = long_[i] if trend[i] > 0 else short[i]
 
 
-@indicator("momentum", lines=("rsi_ma", "level", "trend"),
+@indicator("momentum", lines=("rsi_ma", "level", "trend", "rsi", "dar", "long_band", "short_band"),
            reference="Roman Ignatov, QQE (Quantitative Qualitative Estimation), MetaTrader c. 2006; "
                      "TradingView 'QQE' (FastAtrRsiTL) formulation")
 def qqe(ctx, start, rsi_period=6, smoothing=5, factor=4.236):
@@ -112,10 +112,12 @@ def qqe(ctx, start, rsi_period=6, smoothing=5, factor=4.236):
     short band, -1 when below the previous long band, else unchanged (+1 at the start);
     ``level`` (the "fast ATR RSI" trailing line) = long band in an up-trend, short band otherwise.
     Units: RSI points (0..100); trend ±1. Warm-up: rsi_ma from bar ``rsi_period + smoothing - 1``,
-    level/trend ``2 (w - 1) + 1`` bars later (bar 31 for 6, 5).
+    level/trend ``2 (w - 1) + 1`` bars later (bar 31 for 6, 5). Intermediate lines: ``rsi`` (the
+    raw RSI), ``dar`` (the band half-width: the smoothed "ATR of the RSI" × factor), ``long_band``
+    and ``short_band`` (both trailing bands; ``level`` picks one). All in RSI points.
     """
     ag, al = rsi_averages(ctx, start, ctx.close, rsi_period)
-    r = ctx.tmp("rsi")
+    r = ctx.out("rsi")
     r[start:] = P.safe_div(100.0 * ag[start:], ag[start:] + al[start:], fill=50.0)
     rm = ctx.out("rsi_ma")
     P.ema(r, smoothing, rm, start)
@@ -126,9 +128,9 @@ def qqe(ctx, start, rsi_period=6, smoothing=5, factor=4.236):
     e1, e2 = ctx.tmp("atr_rsi"), ctx.tmp("ma_atr_rsi")
     P.ema(dr, w, e1, start)
     P.ema(e1, w, e2, start)
-    dar = ctx.tmp("dar")
+    dar = ctx.out("dar")
     dar[start:] = factor * e2[start:]
-    _qqe_bands(rm, dar, ctx.tmp("long"), ctx.tmp("short"), ctx.out("trend"), ctx.out("level"), start)
+    _qqe_bands(rm, dar, ctx.out("long_band"), ctx.out("short_band"), ctx.out("trend"), ctx.out("level"), start)
 
 
 @indicator("momentum", lines=("rmi",),
@@ -143,13 +145,14 @@ def rmi(ctx, start, period=20, momentum=5):
     ctx.out("rmi")[start:] = P.safe_div(100.0 * ag[start:], ag[start:] + al[start:], fill=50.0)
 
 
-@indicator("momentum", lines=("wt1", "wt2"),
+@indicator("momentum", lines=("wt1", "wt2", "ci"),
            reference="LazyBear, 'WaveTrend Oscillator [WT]', TradingView, 2014")
 def wavetrend(ctx, start, channel=10, average=21, signal=4):
     """WaveTrend: ``ap = (h+l+c)/3``; ``esa = EMA_channel(ap)``; ``d = EMA_channel(|ap - esa|)``;
     ``ci = (ap - esa) / (0.015 d)`` (0 where ``d = 0``); ``wt1 = EMA_average(ci)``;
     ``wt2 = SMA_signal(wt1)``. EMAs seeded by the SMA of their first ``period`` inputs.
-    Units: CCI-like points (typically ±60). First wt1 at bar ``2 (channel-1) + average - 1``.
+    Units: CCI-like points (typically ±60). First wt1 at bar ``2 (channel-1) + average - 1``;
+    ``ci`` (the unsmoothed channel index) at bar ``2 (channel - 1)``.
     """
     ap = ctx.tmp("ap")
     ap[start:] = (ctx.high[start:] + ctx.low[start:] + ctx.close[start:]) / 3.0
@@ -157,7 +160,7 @@ def wavetrend(ctx, start, channel=10, average=21, signal=4):
     P.ema(ap, channel, esa, start)
     dev[start:] = np.abs(ap[start:] - esa[start:])
     P.ema(dev, channel, d, start)
-    ci = ctx.tmp("ci")
+    ci = ctx.out("ci")
     ci[start:] = P.safe_div(ap[start:] - esa[start:], 0.015 * d[start:])
     wt1 = ctx.out("wt1")
     P.ema(ci, average, wt1, start)
@@ -214,17 +217,18 @@ def _rolling_pct_rank(x, w, out, start):
         out[i] = 100.0 * below / w
 
 
-@indicator("momentum", lines=("dv2",),
+@indicator("momentum", lines=("dv2", "ratio_avg"),
            reference="David Varadi, 'DV2', CSS Analytics blog, 2009")
 def dv2(ctx, start, lookback=252):
     """DV2: percent rank of the 2-bar mean of ``close / ((high + low) / 2) - 1`` against the
     previous ``lookback`` values (100 × share below, ties half). Units 0..100; mean-reversion
-    reading (low = oversold). First value at bar ``lookback + 1``.
+    reading (low = oversold). First value at bar ``lookback + 1``; ``ratio_avg`` (the ranked 2-bar
+    mean, dimensionless) from bar 1.
     """
     mid = (ctx.high[start:] + ctx.low[start:]) / 2.0
     ratio = ctx.tmp("ratio")
     ratio[start:] = P.safe_div(ctx.close[start:], mid, fill=1.0) - 1.0
-    avg = ctx.tmp("avg2")
+    avg = ctx.out("ratio_avg")
     P.sma(ratio, 2, avg, start)
     _rolling_pct_rank(avg, lookback, ctx.out("dv2"), start)
 

@@ -137,7 +137,7 @@ def hurst(ctx, start, period=100):
     _hurst_rs(r, period, hurst_chunk_sizes(period), ctx.out("hurst"), start)
 
 
-@indicator("regime", lines=("vol", "anti", "threshold", "is_trending"),
+@indicator("regime", lines=("vol", "anti", "threshold", "is_trending", "atr_fast", "atr_slow", "std_fast", "std_slow"),
            reference="Luis Damiani, Damiani Volatmeter (MetaTrader indicator, mid-2000s), as ported to TradingView")
 def damiani(ctx, start, atr_fast=13, atr_slow=40, std_fast=20, std_slow=100, threshold=1.4, lag_suppress=True):
     """Damiani Volatmeter: is volatility high enough to trade?
@@ -145,10 +145,11 @@ def damiani(ctx, start, atr_fast=13, atr_slow=40, std_fast=20, std_slow=100, thr
     ``vol = ATR(atr_fast)/ATR(atr_slow) + 0.5·(vol[1] − vol[3])`` (the lag suppressor; without it
     just the ratio), ``anti = σ(close, std_fast)/σ(close, std_slow)`` (population σ),
     ``threshold = threshold − anti``, ``is_trending = 1 if vol > threshold else 0``. ATRs are
-    Wilder's. First values at bar ``std_slow - 1`` (anti) and ``atr_slow`` (vol).
+    Wilder's. First values at bar ``std_slow - 1`` (anti) and ``atr_slow`` (vol). The two ATRs
+    and two σ are lines too (price units, spreads: not price-like).
     """
     tr = true_range(ctx, start)
-    af, asl = ctx.tmp("atr_fast"), ctx.tmp("atr_slow")
+    af, asl = ctx.out("atr_fast"), ctx.out("atr_slow")
     P.wilder(tr, atr_fast, af, start)
     P.wilder(tr, atr_slow, asl, start)
     ratio = ctx.tmp("atr_ratio")
@@ -159,7 +160,7 @@ def damiani(ctx, start, atr_fast=13, atr_slow=40, std_fast=20, std_slow=100, thr
     else:
         vol[start:] = ratio[start:]
     c = ctx.close
-    sf, ss = ctx.tmp("std_fast"), ctx.tmp("std_slow")
+    sf, ss = ctx.out("std_fast"), ctx.out("std_slow")
     P.rolling_std(c, std_fast, 0, sf, start)
     P.rolling_std(c, std_slow, 0, ss, start)
     anti = ctx.out("anti")
@@ -170,7 +171,8 @@ def damiani(ctx, start, atr_fast=13, atr_slow=40, std_fast=20, std_slow=100, thr
     ctx.out("is_trending")[start:] = np.where(np.isfinite(v) & np.isfinite(ts), (v > ts).astype(np.float64), np.nan)
 
 
-@indicator("regime", lines=("on", "momentum"),
+@indicator("regime", lines=("on", "momentum", "bb_upper", "bb_lower", "kc_upper", "kc_lower"),
+           price_like=("bb_upper", "bb_lower", "kc_upper", "kc_lower"),
            reference="John F. Carter, Mastering the Trade, 2005 (TTM Squeeze); momentum: LazyBear, "
                      "'Squeeze Momentum Indicator [LazyBear]', TradingView, 2014")
 def squeeze(ctx, start, bb_period=20, bb_mult=2.0, kc_period=20, kc_mult=1.5):
@@ -182,6 +184,7 @@ def squeeze(ctx, start, bb_period=20, bb_mult=2.0, kc_period=20, kc_mult=1.5):
     slip; here BB is 2σ as Carter's.) ``momentum`` = LazyBear's value: the end point of the
     least-squares line over ``kc_period`` bars of ``close − ((highest(high) + lowest(low))/2 +
     SMA(close))/2`` (price units, around 0). First values at bar ``kc_period`` and ``2·kc_period − 2``.
+    The four bands compared (``bb_upper``, ``bb_lower``, ``kc_upper``, ``kc_lower``) are lines too.
     """
     c, h, lo = ctx.close, ctx.high, ctx.low
     mid, sd = ctx.tmp("bb_mid"), ctx.tmp("bb_std")
@@ -192,6 +195,8 @@ def squeeze(ctx, start, bb_period=20, bb_mult=2.0, kc_period=20, kc_mult=1.5):
     P.sma(true_range(ctx, start), kc_period, rng, start)
     ub, lb = mid[start:] + bb_mult * sd[start:], mid[start:] - bb_mult * sd[start:]
     uk, lk = kmid[start:] + kc_mult * rng[start:], kmid[start:] - kc_mult * rng[start:]
+    for line, v in (("bb_upper", ub), ("bb_lower", lb), ("kc_upper", uk), ("kc_lower", lk)):
+        ctx.out(line)[start:] = v
     ready = np.isfinite(ub) & np.isfinite(uk)
     ctx.out("on")[start:] = np.where(ready, ((lb > lk) & (ub < uk)).astype(np.float64), np.nan)
     hh, ll = ctx.tmp("highest"), ctx.tmp("lowest")
@@ -205,7 +210,7 @@ def squeeze(ctx, start, bb_period=20, bb_mult=2.0, kc_period=20, kc_mult=1.5):
     ctx.out("momentum")[start:] = ym[start:] + slope[start:] * (kc_period - 1) / 2.0
 
 
-@indicator("regime", lines=("ratio", "z"),
+@indicator("regime", lines=("ratio", "z", "atr", "atr_mean", "atr_std"),
            reference="Standardized ATR: Wilder's ATR (New Concepts in Technical Trading Systems, 1978) "
                      "relative to its own moving average and standard deviation")
 def std_atr(ctx, start, atr_period=14, period=20):
@@ -214,26 +219,28 @@ def std_atr(ctx, start, atr_period=14, period=20):
     ``ratio = ATR / SMA(ATR, period)`` (1 = typical) and ``z = (ATR − SMA(ATR, period)) /
     σ(ATR, period)`` (population σ; 0 when σ = 0). ATR is Wilder's ``atr_period``. (The original
     system divided SMA(ATR) by σ(close), mixing two scales; both lines here are scale-free.)
-    First value at bar ``atr_period + period − 1``.
+    First value at bar ``atr_period + period − 1``. ``atr``, its mean and σ are lines too (price
+    ranges, not price-like).
     """
-    a = ctx.tmp("atr")
+    a = ctx.out("atr")
     P.wilder(true_range(ctx, start), atr_period, a, start)
-    m, sd = ctx.tmp("atr_mean"), ctx.tmp("atr_std")
+    m, sd = ctx.out("atr_mean"), ctx.out("atr_std")
     P.sma(a, period, m, start)
     P.rolling_std(a, period, 0, sd, start)
     ctx.out("ratio")[start:] = P.safe_div(a[start:], m[start:], fill=1.0)
     ctx.out("z")[start:] = P.safe_div(a[start:] - m[start:], sd[start:], fill=0.0)
 
 
-@indicator("regime", lines=("cvi",),
+@indicator("regime", lines=("cvi", "ema_range"),
            reference="Marc Chaikin, Chaikin Volatility; in S. B. Achelis, Technical Analysis from A to Z, 1995")
 def chaikin_volatility(ctx, start, ema_period=10, roc_period=10):
     """Chaikin Volatility: percent change over ``roc_period`` bars of the EMA(``ema_period``) of
     ``high − low``: ``cvi = 100·(E − E[roc]) / E[roc]`` (0 when E[roc] is 0). EMA seeded by the
-    SMA of its first values (TA-Lib). First value at bar ``ema_period + roc_period − 1``."""
+    SMA of its first values (TA-Lib). First value at bar ``ema_period + roc_period − 1``;
+    ``ema_range`` = E (price range, not price-like) from bar ``ema_period − 1``."""
     hl = ctx.tmp("hl")
     hl[start:] = ctx.high[start:] - ctx.low[start:]
-    e, ep = ctx.tmp("ema_hl"), ctx.tmp("ema_hl_prev")
+    e, ep = ctx.out("ema_range"), ctx.tmp("ema_hl_prev")
     P.ema(hl, ema_period, e, start)
     P.shift(e, roc_period, ep, start)
     ctx.out("cvi")[start:] = 100.0 * P.safe_div(e[start:] - ep[start:], ep[start:])

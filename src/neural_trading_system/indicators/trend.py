@@ -27,16 +27,17 @@ def ema(ctx, start, period=20):
     P.ema(ctx.close, period, ctx.out("ema"), start)
 
 
-@indicator("trend", lines=("macd", "signal", "hist"),
+@indicator("trend", lines=("macd", "signal", "hist", "ema_fast", "ema_slow"), price_like=("ema_fast", "ema_slow"),
            reference="Gerald Appel, The Moving Average Convergence-Divergence Method, 1979")
 def macd(ctx, start, fast=12, slow=26, signal=9):
     """MACD = EMA(fast) - EMA(slow); signal = EMA(signal) of MACD; hist = MACD - signal.
 
     As TA-Lib: both EMAs start at bar ``slow - 1`` (the fast EMA is seeded by the SMA of the
-    ``fast`` closes ending there), so values equal TA-Lib's exactly after warm-up.
+    ``fast`` closes ending there), so values equal TA-Lib's exactly after warm-up. ``ema_fast`` and
+    ``ema_slow`` (price) are the two averages, both from bar ``slow - 1``.
     """
     c = ctx.close
-    f, s = ctx.tmp("ema_fast"), ctx.tmp("ema_slow")
+    f, s = ctx.out("ema_fast"), ctx.out("ema_slow")
     # TA-Lib seeds the fast EMA at the slow EMA's first bar: mask earlier closes
     masked = ctx.tmp("close_from_slow")
     bars = np.arange(start, ctx.n)
@@ -73,12 +74,13 @@ def tema(ctx, start, period=20):
     ctx.out("tema")[start:] = 3.0 * e1[start:] - 3.0 * e2[start:] + e3[start:]
 
 
-@indicator("trend", lines=("trix", "signal"),
+@indicator("trend", lines=("trix", "signal", "triple_ema"), price_like=("triple_ema",),
            reference="Jack Hutson, Good TRIX, Stocks & Commodities, 1983")
 def trix(ctx, start, period=15, signal=9):
     """TRIX = 100·(e3/e3[-1] - 1), e3 the triple EMA of the close (TA-Lib ``TRIX``, first value at
-    bar 3·(period-1)+1); signal = EMA(signal) of TRIX. Units: percent per bar."""
-    e1, e2, e3 = ctx.tmp("ema1"), ctx.tmp("ema2"), ctx.tmp("ema3")
+    bar 3·(period-1)+1); signal = EMA(signal) of TRIX. Units: percent per bar. ``triple_ema`` = e3
+    (price, from bar 3·(period-1))."""
+    e1, e2, e3 = ctx.tmp("ema1"), ctx.tmp("ema2"), ctx.out("triple_ema")
     P.ema(ctx.close, period, e1, start)
     P.ema(e1, period, e2, start)
     P.ema(e2, period, e3, start)
@@ -109,16 +111,16 @@ def zlema(ctx, start, period=20):
     P.ema(x, period, ctx.out("zlema"), start)
 
 
-@indicator("trend", lines=("kst", "signal"),
+@indicator("trend", lines=("kst", "signal", "rcma1", "rcma2", "rcma3", "rcma4"),
            reference="Martin Pring, Martin Pring on Market Momentum, 1993 (Know Sure Thing)")
 def kst(ctx, start, r1=10, r2=15, r3=20, r4=30, s1=10, s2=10, s3=10, s4=15, signal=9):
     """KST = Σ_k k·SMA(ROC(r_k), s_k), k = 1..4, ROC = 100·(c/c[r] - 1); signal = SMA(signal) of
-    KST. Units: percent."""
+    KST. Units: percent. ``rcma1..4`` are the four smoothed ROC components (weights 1..4), percent."""
     c = ctx.close
     k_line = ctx.out("kst")
     k_line[start:] = 0.0
     for k, (r, s) in enumerate(((r1, s1), (r2, s2), (r3, s3), (r4, s4)), start=1):
-        roc, sm = ctx.tmp(f"roc{k}"), ctx.tmp(f"rcma{k}")
+        roc, sm = ctx.tmp(f"roc{k}"), ctx.out(f"rcma{k}")
         roc[start:] = (P.safe_div(c[start:], lagged(c, start, r), fill=1.0) - 1.0) * 100.0
         P.sma(roc, s, sm, start)
         k_line[start:] += k * sm[start:]
@@ -138,22 +140,23 @@ def alligator(ctx, start, jaw=13, teeth=8, lips=5):
         P.wilder(med, p, ctx.out(line), start)
 
 
-@indicator("trend", lines=("stc",),
+@indicator("trend", lines=("stc", "macd", "stoch_macd"),
            reference="Doug Schaff, Schaff Trend Cycle, 1999 (published in Stocks & Commodities, 2008)")
 def stc(ctx, start, fast=23, slow=50, cycle=10, factor=0.5):
     """Schaff Trend Cycle, 0..100: a doubly smoothed stochastic of MACD.
 
     m = EMA(fast) - EMA(slow); f1 = 100·(m - min_cycle m)/(range) (kept from the last bar when
     the range is 0); pf = f1 smoothed by ``factor`` (started at the first f1); f2 the same
-    stochastic of pf; stc = f2 smoothed by ``factor``.
+    stochastic of pf; stc = f2 smoothed by ``factor``. Lines ``macd`` (price difference) and
+    ``stoch_macd`` (= pf, the first smoothed stochastic, 0..100) expose the two stages.
     """
     c = ctx.close
-    ef, es, m = ctx.tmp("ema_fast"), ctx.tmp("ema_slow"), ctx.tmp("macd")
+    ef, es, m = ctx.tmp("ema_fast"), ctx.tmp("ema_slow"), ctx.out("macd")
     P.ema(c, fast, ef, start)
     P.ema(c, slow, es, start)
     m[start:] = ef[start:] - es[start:]
     src = m
-    for stage, smooth in (("1", ctx.tmp("pf")), ("2", ctx.out("stc"))):
+    for stage, smooth in (("1", ctx.out("stoch_macd")), ("2", ctx.out("stc"))):
         lo, hi, f = ctx.tmp("lo" + stage), ctx.tmp("hi" + stage), ctx.tmp("f" + stage)
         P.rolling_min(src, cycle, lo, start)
         P.rolling_max(src, cycle, hi, start)

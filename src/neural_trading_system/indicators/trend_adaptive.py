@@ -22,14 +22,15 @@ _A, _B = 0.0962, 0.5769
 _RAD2DEG = 180.0 / (4.0 * math.atan(1.0))
 
 
-@indicator("trend", lines=("kama",), price_like=("kama",),
+@indicator("trend", lines=("kama", "er"), price_like=("kama",),
            reference="Perry Kaufman, Smarter Trading, 1995 (Kaufman Adaptive Moving Average)")
 def kama(ctx, start, period=30):
     """KAMA with TA-Lib's constants (fast 2, slow 30 bars).
 
     ER = |c - c[period]| / Σ|c - c[-1]| over ``period`` bars (1 where the sum is 0, as TA-Lib);
     sc = (ER·(2/3 - 2/31) + 2/31)²; kama = kama[-1] + sc·(c - kama[-1]), started from
-    ``c[period-1]`` so the first value (bar ``period``) equals TA-Lib's. Units: price.
+    ``c[period-1]`` so the first value (bar ``period``) equals TA-Lib's. Units: price. ``er`` (the
+    efficiency ratio, 0..1) is a line too.
     """
     c = ctx.close
     absd = ctx.tmp("abs_diff")
@@ -40,6 +41,7 @@ def kama(ctx, start, period=30):
     P.rolling_sum(absd, period, noise, start)
     P.diff(c, period, change, start)
     er = P.safe_div(np.abs(change[start:]), noise[start:], fill=1.0, eps=1e-8)
+    ctx.out("er")[start:] = er
     slow = 2.0 / 31.0
     sc = (er * (2.0 / 3.0 - slow) + slow) ** 2
     # before the first ER the average just follows the close (alpha 1): it then starts from c[period-1]

@@ -15,7 +15,7 @@ from .base import indicator
 from .volatility import true_range
 
 
-@indicator("trend", lines=("adx", "plus_di", "minus_di", "dx"),
+@indicator("trend", lines=("adx", "plus_di", "minus_di", "dx", "atr", "plus_dm", "minus_dm"),
            reference="J. Welles Wilder, New Concepts in Technical Trading Systems, 1978 (DMI/ADX)")
 def adx(ctx, start, period=14):
     """+DM = h - h[-1] if it exceeds l[-1] - l and is > 0 (else 0), -DM symmetric; +DI/-DI =
@@ -24,6 +24,8 @@ def adx(ctx, start, period=14):
     TA-Lib seeding: the Wilder sums start from the sum of bars 1..period-1 (bar 0 counts as 0),
     DI/DX from bar ``period``, ADX from bar 2·period-1. Where +DI + -DI = 0, DX is 0 (TA-Lib keeps
     its previous DX and ADX there; it needs ``period`` bars without any range to happen).
+    ``atr``, ``plus_dm``, ``minus_dm`` are the Wilder-smoothed TR, +DM and -DM (price ranges, not
+    price-like; TA-Lib's smoothed sums divided by ``period``), from bar ``period - 1``.
     """
     h, l = ctx.high, ctx.low
     up = h[start:] - lagged(h, start, 1)
@@ -34,7 +36,7 @@ def adx(ctx, start, period=14):
     mdm[start:] = np.where(first, 0.0, np.where((dn > up) & (dn > 0), dn, np.where(np.isnan(up + dn), np.nan, 0.0)))
     tr = true_range(ctx, start)
     tr0[start:] = np.where(first, 0.0, tr[start:])
-    sp, sm, st = ctx.tmp("s_plus"), ctx.tmp("s_minus"), ctx.tmp("s_tr")
+    sp, sm, st = ctx.out("plus_dm"), ctx.out("minus_dm"), ctx.out("atr")
     for src, dst in ((pdm, sp), (mdm, sm), (tr0, st)):
         P.wilder(src, period, dst, start)
     seeded = np.isfinite(lagged(st, start, 1))  # first DI one bar after the seed, as TA-Lib
@@ -115,26 +117,30 @@ def _supertrend(src, atr, close, mult, up, dn, trend, st, start):
         st[i] = u if t == 1.0 else d
 
 
-@indicator("trend", lines=("supertrend", "direction"), price_like=("supertrend",),
+@indicator("trend", lines=("supertrend", "direction", "upper_band", "lower_band", "atr"),
+           price_like=("supertrend", "upper_band", "lower_band"),
            reference="Olivier Seban, SuperTrend, c. 2008 (TradingView formulation)")
 def supertrend(ctx, start, period=10, mult=3.0):
     """Bands hl2 ∓ mult·ATR(period) (Wilder ATR); the lower band only rises while close[-1] is
     above it, the upper only falls while close[-1] is below it; direction +1 (long, line = lower
-    band) / -1 (short, line = upper band), flipping when the close crosses the previous band."""
+    band) / -1 (short, line = upper band), flipping when the close crosses the previous band.
+    ``upper_band`` / ``lower_band`` are both final (ratcheted) bands on every bar, ``atr`` the
+    Wilder ATR (price range, not price-like)."""
     hl2 = ctx.tmp("hl2")
     hl2[start:] = 0.5 * (ctx.high[start:] + ctx.low[start:])
-    tr, atr = true_range(ctx, start), ctx.tmp("atr")
+    tr, atr = true_range(ctx, start), ctx.out("atr")
     P.wilder(tr, period, atr, start)
-    _supertrend(hl2, atr, ctx.close, float(mult), ctx.tmp("up"), ctx.tmp("dn"), ctx.out("direction"),
+    _supertrend(hl2, atr, ctx.close, float(mult), ctx.out("lower_band"), ctx.out("upper_band"), ctx.out("direction"),
                 ctx.out("supertrend"), start)
 
 
-@indicator("trend", lines=("up", "down"), price_like=("up", "down"),
+@indicator("trend", lines=("up", "down", "hlv"), price_like=("up", "down"),
            reference="Erwin Beckers, SSL Channel (TradingView, 2017; after Semaphore Signal Level)")
 def ssl(ctx, start, period=10):
     """hlv = +1 when close > SMA(high), -1 when close < SMA(low), else unchanged (+1 before the
-    first cross); up = SMA(high) if hlv > 0 else SMA(low); down = the other SMA. Units: price."""
-    sh, sl, hlv = ctx.tmp("sma_high"), ctx.tmp("sma_low"), ctx.tmp("hlv")
+    first cross); up = SMA(high) if hlv > 0 else SMA(low); down = the other SMA. Units: price;
+    ``hlv`` (the ±1 state) is a line too."""
+    sh, sl, hlv = ctx.tmp("sma_high"), ctx.tmp("sma_low"), ctx.out("hlv")
     P.sma(ctx.high, period, sh, start)
     P.sma(ctx.low, period, sl, start)
     c = ctx.close[start:]

@@ -27,13 +27,13 @@ def atr(ctx, start, period=14):
     P.wilder(tr, period, ctx.out("atr"), start)
 
 
-@indicator("volatility", lines=("mid", "upper", "lower", "width", "pct_b"), price_like=("mid", "upper", "lower"),
+@indicator("volatility", lines=("mid", "upper", "lower", "width", "pct_b", "std"), price_like=("mid", "upper", "lower"),
            reference="John Bollinger, Bollinger on Bollinger Bands, 2001")
 def bbands(ctx, start, period=20, devs=2.0):
     """mid = SMA(close), upper/lower = mid ± devs·σ (population σ); width = (upper-lower)/mid;
-    %b = (close - lower) / (upper - lower)."""
+    %b = (close - lower) / (upper - lower); std = σ (price units, a spread: not price-like)."""
     c = ctx.close
-    mid, sd = ctx.out("mid"), ctx.tmp("std")
+    mid, sd = ctx.out("mid"), ctx.out("std")
     P.sma(c, period, mid, start)
     P.rolling_std(c, period, 0, sd, start)
     up, lo = ctx.out("upper"), ctx.out("lower")
@@ -47,15 +47,16 @@ SUITE = [atr(period=14), bbands()]
 
 
 # --- appended by the cycle/regime work: channels and historical volatility -------------------
-@indicator("volatility", lines=("mid", "upper", "lower", "width"), price_like=("mid", "upper", "lower"),
+@indicator("volatility", lines=("mid", "upper", "lower", "width", "atr"), price_like=("mid", "upper", "lower"),
            reference="Chester W. Keltner, How to Make Money in Commodities, 1960; EMA/ATR form after "
                      "Linda Bradford Raschke (1990s)")
 def keltner(ctx, start, period=20, atr_period=10, mult=2.0):
     """Keltner Channel: mid = EMA(close, period), upper/lower = mid ± mult·ATR(atr_period) (Wilder);
-    width = (upper − lower) / mid. First value at bar max(period − 1, atr_period)."""
+    width = (upper − lower) / mid; atr = the channel's ATR (price range, not price-like). First
+    value at bar max(period − 1, atr_period)."""
     mid = ctx.out("mid")
     P.ema(ctx.close, period, mid, start)
-    a = ctx.tmp("atr")
+    a = ctx.out("atr")
     P.wilder(true_range(ctx, start), atr_period, a, start)
     up, lo = ctx.out("upper"), ctx.out("lower")
     up[start:] = mid[start:] + mult * a[start:]
@@ -76,14 +77,14 @@ def donchian(ctx, start, period=20):
     ctx.out("pct")[start:] = P.safe_div(ctx.close[start:] - lo[start:], up[start:] - lo[start:], fill=0.5)
 
 
-@indicator("volatility", lines=("close_to_close", "parkinson"),
+@indicator("volatility", lines=("close_to_close", "parkinson", "log_ret"),
            reference="Close-to-close σ of log returns (classical); M. Parkinson, 'The Extreme Value Method for "
                      "Estimating the Variance of the Rate of Return', Journal of Business, 1980")
 def hist_vol(ctx, start, period=20):
     """Historical volatility per bar in percent, not annualized (the bar interval varies):
     close_to_close = 100·σ(ln(c/c[1]), period) (sample σ, ddof 1);
     parkinson = 100·sqrt(mean(ln(h/l)², period) / (4 ln 2)). First values at bars ``period`` and
-    ``period − 1``."""
+    ``period − 1``. ``log_ret`` = 100·ln(c/c[1]), the bar's own return in percent (from bar 1)."""
     c = ctx.close
     prev = ctx.tmp("prev_close_hv")
     P.shift(c, 1, prev, start)
@@ -92,6 +93,7 @@ def hist_vol(ctx, start, period=20):
     sd = ctx.tmp("ret_std")
     P.rolling_std(r, period, 1, sd, start)
     ctx.out("close_to_close")[start:] = 100.0 * sd[start:]
+    ctx.out("log_ret")[start:] = 100.0 * r[start:]
     hl2 = ctx.tmp("log_hl_sq")
     hl2[start:] = np.log(P.safe_div(ctx.high[start:], ctx.low[start:], fill=1.0)) ** 2
     m = ctx.tmp("log_hl_sq_mean")

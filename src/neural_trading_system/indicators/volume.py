@@ -81,7 +81,7 @@ def _klinger_cm(dm, trend, cm, start):
             cm[i] = dm[i]
 
 
-@indicator("volume", lines=("kvo", "signal"),
+@indicator("volume", lines=("kvo", "signal", "vf"),
            reference="Stephen J. Klinger, 'Identifying Trends with Volume Analysis', Technical Analysis "
                      "of Stocks & Commodities, Dec 1997")
 def klinger(ctx, start, fast=34, slow=55, signal=13):
@@ -89,7 +89,7 @@ def klinger(ctx, start, fast=34, slow=55, signal=13):
     ``dm = h - l``; ``cm`` = :func:`_klinger_cm`; ``vf = 100 · v · |2 (dm/cm - 1)| · trend``
     (``dm/cm`` taken as 1, so ``vf = 0``, when ``cm = 0``: no range, no force);
     ``kvo = EMA_fast(vf) - EMA_slow(vf)``, ``signal = EMA_signal(kvo)`` (SMA-seeded EMAs).
-    Units: volume × 100. First kvo at bar ``slow``."""
+    Units: volume × 100. First kvo at bar ``slow``; ``vf`` (the raw volume force) from bar 1."""
     hlc = ctx.tmp("hlc")
     hlc[start:] = ctx.high[start:] + ctx.low[start:] + ctx.close[start:]
     d = ctx.tmp("hlc_change")
@@ -101,7 +101,7 @@ def klinger(ctx, start, fast=34, slow=55, signal=13):
     cm = ctx.tmp("cm")
     _klinger_cm(dm, tr, cm, start)
     ratio = P.safe_div(dm[start:], cm[start:], fill=1.0)
-    vf = ctx.tmp("vf")
+    vf = ctx.out("vf")
     vf[start:] = 100.0 * ctx.volume[start:] * np.abs(2.0 * (ratio - 1.0)) * tr[start:]
     f, s = ctx.tmp("ema_fast"), ctx.tmp("ema_slow")
     P.ema(vf, fast, f, start)
@@ -190,13 +190,13 @@ def vwap(ctx, start, period=20):
     ctx.out("vwap")[start:] = np.where(empty, mtp[start:], P.safe_div(spv[start:], sv[start:]))
 
 
-@indicator("volume", lines=("fi",), reference="Alexander Elder, Trading for a Living, 1993 (Force Index)")
+@indicator("volume", lines=("fi", "raw"), reference="Alexander Elder, Trading for a Living, 1993 (Force Index)")
 def force_index(ctx, start, period=13):
     """Elder's force index ``EMA_period((close - close[-1]) · v)`` (SMA-seeded). Units: price ×
-    volume (scales with both). First value at bar ``period``."""
+    volume (scales with both). First value at bar ``period``; ``raw`` (the 1-bar force) from bar 1."""
     d = ctx.tmp("delta")
     P.diff(ctx.close, 1, d, start)
-    raw = ctx.tmp("raw")
+    raw = ctx.out("raw")
     raw[start:] = d[start:] * ctx.volume[start:]
     P.ema(raw, period, ctx.out("fi"), start)
 
