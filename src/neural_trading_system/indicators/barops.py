@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["lagged", "hold_last", "cross_over", "cross_under", "flag"]
+__all__ = ["lagged", "hold_last", "cross_over", "cross_under", "flag", "rank_below"]
 
 
 def lagged(x: np.ndarray, start: int, k: int) -> np.ndarray:
@@ -69,3 +69,19 @@ def cross_under(a: np.ndarray, b: np.ndarray, start: int) -> np.ndarray:
     a0, b0 = a[start:], b[start:]
     a1, b1 = lagged(a, start, 1), lagged(b, start, 1)
     return flag((a0 < b0) & (a1 >= b1), a0, b0, a1, b1)
+
+
+def rank_below(x: np.ndarray, start: int, w: int) -> np.ndarray:
+    """Percent of the previous ``w`` values (bars ``i-w … i-1``) strictly below ``x[i]``, for
+    ``i = start … n-1``; shape ``(n - start,)``, 0..100, NaN unless all ``w + 1`` values exist.
+
+    ``w`` vectorized passes (one per lag), as a per-bar loop would be on the bulk path.
+    """
+    cur = x[start:]
+    ok = np.isfinite(cur)
+    below = np.zeros(cur.shape[0])
+    for k in range(1, w + 1):
+        prev = lagged(x, start, k)
+        ok &= np.isfinite(prev)
+        below += prev < cur
+    return np.where(ok, 100.0 * below / w, np.nan)

@@ -21,6 +21,7 @@ from numba import njit
 
 from . import primitives as P
 from .base import indicator
+from .cycle_sinewave import SPECS as _SINEWAVE_SPECS
 from .trend_adaptive import _run_mesa
 
 _NB = dict(cache=True, nogil=True)
@@ -390,4 +391,5 @@ SUITE = [
     supersmoother(period=10),
     laguerre(gamma=0.8),
     adaptive_laguerre(length=20),
+    *_SINEWAVE_SPECS,
 ]

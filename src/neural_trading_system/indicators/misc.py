@@ -12,6 +12,7 @@ from numba import njit
 from . import primitives as P
 from .barops import lagged
 from .base import indicator
+from .misc_statistics import SPECS as _STAT_SPECS
 
 
 @indicator("misc", lines=("ha_open", "ha_high", "ha_low", "ha_close"),
@@ -153,4 +154,4 @@ def dpo(ctx, start, period=20):
     ctx.out("dpo")[start:] = ctx.close[start:] - lagged(m, start, period // 2 + 1)
 
 
-SUITE = [heikin_ashi(), psar(), asi(), fib(period=100), dpo(period=20)]
+SUITE = [heikin_ashi(), psar(), asi(), fib(period=100), dpo(period=20), *_STAT_SPECS]

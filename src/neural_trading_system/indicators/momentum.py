@@ -15,6 +15,7 @@ from ..errors import IndicatorError
 from . import primitives as P
 from .base import indicator
 from .oscillators import SPECS as _OSCILLATOR_SPECS
+from .oscillators_composite import SPECS as _COMPOSITE_SPECS
 from .oscillators import rsi_averages, up_down
 from .volatility import true_range
 
@@ -278,4 +279,5 @@ SUITE = [
     stoch(period=14), stochrsi(), willr(period=14), cci(period=20), roc(period=12), mom(period=12),
     cmo(period=14), ppo(), ultosc(), awesome(), tsi(), pgo(period=14),
     *_OSCILLATOR_SPECS,
+    *_COMPOSITE_SPECS,
 ]

@@ -246,10 +246,28 @@ def chaikin_volatility(ctx, start, ema_period=10, roc_period=10):
     ctx.out("cvi")[start:] = 100.0 * P.safe_div(e[start:] - ep[start:], ep[start:])
 
 
+@indicator("regime", lines=("chop",),
+           reference="E. W. (Bill) Dreiss, Choppiness Index (early 1990s; after his work on chaos and fractal "
+                     "dimension in markets)")
+def choppiness(ctx, start, period=14):
+    """Choppiness Index ``100 · log10(Σ_period TR / (HH − LL)) / log10(period)``, HH/LL the highest
+    high / lowest low over ``period`` bars: near 100 when price wanders inside its range (choppy),
+    near 0 when the path is one straight move (trending). On a window with no range the ratio is
+    taken as ``period`` (chop 100: nothing trends). First value at bar ``period`` (TR starts at bar 1)."""
+    s = ctx.tmp("sum_tr")
+    P.rolling_sum(true_range(ctx, start), period, s, start)
+    hh, ll = ctx.tmp("hh"), ctx.tmp("ll")
+    P.rolling_max(ctx.high, period, hh, start)
+    P.rolling_min(ctx.low, period, ll, start)
+    ratio = P.safe_div(s[start:], hh[start:] - ll[start:], fill=float(period))
+    ctx.out("chop")[start:] = 100.0 * np.log10(np.maximum(ratio, 1.0)) / np.log10(period)
+
+
 SUITE = [
     hurst(period=100),
     damiani(),
     squeeze(),
     std_atr(),
     chaikin_volatility(),
+    choppiness(period=14),
 ]

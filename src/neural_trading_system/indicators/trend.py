@@ -1,7 +1,8 @@
 """Trend indicators: moving averages and MA-based trend oscillators.
 
 The adaptive averages live in :mod:`.trend_adaptive`, the directional-movement and channel
-indicators in :mod:`.trend_directional`; this module's ``SUITE`` lists all three.
+indicators in :mod:`.trend_directional`, Ichimoku / regression / T3 / Elder-ray in
+:mod:`.trend_levels`; this module's ``SUITE`` lists all four.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import primitives as P
-from . import trend_adaptive, trend_directional
+from . import trend_adaptive, trend_directional, trend_levels
 from .barops import hold_last, lagged
 from .base import indicator
 
@@ -192,4 +193,5 @@ SUITE = [
     alligator(), stc(), tdfi(period=13),
     *trend_adaptive.SUITE,
     *trend_directional.SUITE,
+    *trend_levels.SUITE,
 ]

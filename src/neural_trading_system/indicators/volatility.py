@@ -102,3 +102,8 @@ def hist_vol(ctx, start, period=20):
 
 
 SUITE += [keltner(), donchian(period=20), hist_vol(period=20)]
+
+# the range estimators import true_range from this module, so they join the suite after it exists
+from .volatility_range import SPECS as _RANGE_SPECS  # noqa: E402
+
+SUITE += _RANGE_SPECS

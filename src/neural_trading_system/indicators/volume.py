@@ -14,6 +14,7 @@ from numba import njit
 from . import primitives as P
 from .base import indicator
 from .momentum import percentage_oscillator
+from .volume_flow import SPECS as _FLOW_SPECS
 
 __all__ = ["cmf", "klinger", "vo", "obv", "mfi", "ad", "adosc", "volume_ratio", "vwap", "force_index",
            "money_flow_multiplier", "SUITE"]
@@ -204,4 +205,5 @@ def force_index(ctx, start, period=13):
 SUITE = [
     cmf(period=20), klinger(), vo(fast=5, slow=10), obv(), mfi(period=14), ad(), adosc(),
     volume_ratio(period=20), vwap(period=20), force_index(period=13),
+    *_FLOW_SPECS,
 ]
