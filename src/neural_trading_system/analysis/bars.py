@@ -44,7 +44,7 @@ def resolve_bar(bar: str | int | None, timestamps_ms: np.ndarray, test_bars: np.
         t = _parse_timestamp(text)
         hit = np.flatnonzero(timestamps_ms == t)
         if hit.size == 0:
-            near = int(np.clip(np.searchsorted(timestamps_ms, t), 0, n - 1))
+            near = int(np.argmin(np.abs(timestamps_ms.astype(np.int64) - t)))
             when = datetime.fromtimestamp(timestamps_ms[near] / 1000, tz=timezone.utc).isoformat()
             raise ConfigError(f"--bar '{text}': no bar has this timestamp; the nearest is bar {near} at {when} "
                               f"(the data runs {_iso(timestamps_ms[0])} … {_iso(timestamps_ms[-1])})")

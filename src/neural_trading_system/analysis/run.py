@@ -110,6 +110,9 @@ def compute_analysis(rb, opts: AnalysisOptions) -> dict[str, Any]:
     att = attribute(entry_logit_fn(model), test.batch(ids)[0], b.extractor.feature_names_, opts.attribution_method,
                     opts.ig_steps)
     r["attribution"] = att
+    if opts.attribution_method == "ig" and att.delta > 0.05:
+        log.warning("integrated gradients: the attributions miss logit(x) - logit(0) by %.1f%% with %d steps; "
+                    "raise --ig-steps for a converged integral", 100 * att.delta, opts.ig_steps)
     r["by_indicator"] = group_attribution(att, b.captured.meta, "indicator")
     r["by_family"] = group_attribution(att, b.captured.meta, "family")
 

@@ -13,10 +13,12 @@ _YLABEL = "query bar (bars relative to the decision bar)"
 
 
 def _heatmap(fig, ax, m: np.ndarray, title: str, cbar_label: str | None = "attention weight") -> None:
+    m = np.asarray(m, dtype=np.float64)
     """Query × key map with both axes in bars relative to the decision bar (0 = last bar of the window)."""
     T = m.shape[-1]
     ext = (-(T - 1) - 0.5, 0.5, 0.5, -(T - 1) - 0.5)  # left, right, bottom, top: row 0 (oldest query) on top
-    im = ax.imshow(m, cmap="viridis", extent=ext, aspect="auto", interpolation="nearest", vmin=0.0)
+    lo, hi = _range(m)
+    im = ax.imshow(m, cmap="viridis", extent=ext, aspect="auto", interpolation="nearest", vmin=lo, vmax=hi)
     ax.set_xlabel(_XLABEL)
     ax.set_ylabel(_YLABEL)
     ax.set_title(title)
@@ -24,14 +26,24 @@ def _heatmap(fig, ax, m: np.ndarray, title: str, cbar_label: str | None = "atten
         fig.colorbar(im, ax=ax, label=cbar_label)
 
 
+def _range(m: np.ndarray) -> tuple[float, float]:
+    """Colour range of the data (1st-99th percentile): near-uniform attention still shows its structure."""
+    lo, hi = (float(v) for v in np.percentile(m, [1, 99])) if m.size else (0.0, 1.0)
+    min_span = 1e-3 * max(abs(hi), 1e-6)  # Agg's resampling fails on a span near float32 resolution
+    if hi - lo < min_span:
+        mid = (hi + lo) / 2
+        lo, hi = mid - min_span / 2, mid + min_span / 2
+    return lo, hi
+
+
 def draw_attention_mean(mean: np.ndarray, n_windows: int):
     """``mean`` ``(L, T, T)``: one heatmap per layer, averaged over heads and ``n_windows`` test windows."""
     L = mean.shape[0]
-    fig = new_figure(min(5.2 * L, 16), 4.6)
+    fig = new_figure(min(max(5.2 * L, 8.0), 16), 4.8)
     axes = np.atleast_1d(fig.subplots(1, L))
     for i, ax in enumerate(axes):
         _heatmap(fig, ax, mean[i], f"layer {i + 1}", "attention weight (mean over heads)")
-    fig.suptitle(f"Attention, query bar × key bar, averaged over heads and {n_windows} test windows")
+    fig.suptitle(f"Attention, query bar × key bar\n(mean over heads and {n_windows} test windows; colour range = data range)")
     return fig
 
 
@@ -42,18 +54,18 @@ def draw_attention_heads(per_head: np.ndarray, n_windows: int):
     axes = np.asarray(fig.subplots(L, H, squeeze=False))
     T = per_head.shape[-1]
     ext = (-(T - 1) - 0.5, 0.5, 0.5, -(T - 1) - 0.5)
-    vmax = float(per_head.max()) if per_head.size else 1.0
+    vmin, vmax = _range(per_head)
     im = None
     for li in range(L):
         for hi in range(H):
             ax = axes[li, hi]
             im = ax.imshow(per_head[li, hi], cmap="viridis", extent=ext, aspect="auto", interpolation="nearest",
-                           vmin=0.0, vmax=vmax)
+                           vmin=vmin, vmax=vmax)
             ax.set_title(f"layer {li + 1}, head {hi + 1}", fontsize=9)
             ax.set_xlabel("key bar (rel.)", fontsize=8)
             ax.set_ylabel("query bar (rel.)", fontsize=8)
             ax.tick_params(labelsize=7)
-    fig.colorbar(im, ax=axes, label="attention weight", shrink=0.8)
+    fig.colorbar(im, ax=axes, label="attention weight (shared scale)", shrink=0.8)
     fig.suptitle(f"Attention per layer and head (mean over {n_windows} test windows)")
     return fig
 
@@ -80,7 +92,7 @@ def draw_lag_profile(profile: np.ndarray, n_windows: int):
 def draw_bar_attention(maps: np.ndarray, title: str):
     """``maps`` ``(L, H, T, T)`` of one window: per layer the head-mean heatmap, and the last-query profile."""
     L, _, T, _ = maps.shape
-    mean = maps.mean(axis=1)  # (L, T, T)
+    mean = np.asarray(maps, dtype=np.float64).mean(axis=1)  # (L, T, T)
     fig = new_figure(min(4.8 * L + 5.0, 18), 4.6)
     axes = np.atleast_1d(fig.subplots(1, L + 1))
     for i in range(L):

@@ -55,18 +55,32 @@ def draw_decision_boundary(prob: np.ndarray, fwd: np.ndarray, binned: dict, hori
     return fig
 
 
+def _bins(p: np.ndarray, n: int = 40) -> np.ndarray:
+    """Bins over [0, 1], or over the data's range when the probabilities crowd into a tenth of it."""
+    p = p[np.isfinite(p)]
+    if p.size == 0:
+        return np.linspace(0, 1, n + 1)
+    lo, hi = float(p.min()), float(p.max())
+    if hi - lo > 0.1:
+        return np.linspace(0, 1, n + 1)
+    pad = max(0.1 * (hi - lo), 1e-4)
+    return np.linspace(max(lo - pad, 0.0), min(hi + pad, 1.0), n + 1)
+
+
 def draw_probability_histogram(probs: dict[str, np.ndarray], event: np.ndarray):
     """Histogram of the entry probability split by the event, and of the other heads' probabilities."""
     fig = new_figure(12.0, 4.2)
     a1, a2 = fig.subplots(1, 2)
-    bins = np.linspace(0, 1, 41)
     p = probs["entry_prob"]
+    bins = _bins(p)
     a1.hist(p[event], bins=bins, alpha=0.6, color="tab:green", label=f"event (n={int(event.sum())})")
     a1.hist(p[~event], bins=bins, alpha=0.6, color="tab:red", label=f"no event (n={int((~event).sum())})")
     a1.set_xlabel("predicted entry probability")
     a1.set_ylabel("test windows")
     a1.set_title("Entry probability by outcome (event: target_entry > 0.5)")
     a1.legend(fontsize=8)
+    others = [probs[k] for k in ("exit_prob", "tp_prob", "sl_prob", "hold_prob") if k in probs]
+    bins = _bins(np.concatenate(others)) if others else bins
     for key, color in (("exit_prob", "tab:orange"), ("tp_prob", "tab:green"), ("sl_prob", "tab:red"),
                        ("hold_prob", "tab:blue")):
         if key in probs:

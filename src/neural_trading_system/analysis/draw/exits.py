@@ -14,7 +14,7 @@ _HEADS = (("exit_prob", "exit", "tab:orange"), ("tp_prob", "take-profit", "tab:g
 
 def draw_event_study(study: dict):
     """Mean head probabilities at offsets around exit events, with each head's unconditional mean dashed."""
-    fig = new_figure(8.5, 4.6)
+    fig = new_figure(8.5, 5.2)
     ax = fig.subplots()
     off = study["offsets"]
     for key, name, color in _HEADS:
@@ -27,7 +27,7 @@ def draw_event_study(study: dict):
     ax.set_ylabel("mean predicted probability")
     ax.set_title(f"Exit awareness: head probabilities around {int(study['n_events'])} exit events (test)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    fig.legend(loc="outside lower center", ncol=3, fontsize=8)
     return fig
 
 
