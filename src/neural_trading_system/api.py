@@ -18,7 +18,7 @@ from .config import Config, load_config
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainOutcome", "RunOutcome", "resolve_config", "train", "run_main", "train_neural_system"]
+__all__ = ["TrainOutcome", "RunOutcome", "resolve_config", "train", "run_main", "train_neural_system", "analyze"]
 
 
 @dataclass
@@ -151,3 +151,14 @@ def run_main(cfg: Config, progress: bool = True) -> RunOutcome:
     timings["backtest"] = round(time.perf_counter() - t, 3)
     timings["total"] = round(time.perf_counter() - t0, 3)
     return RunOutcome(trained, analysis, bt, timings)
+
+
+def analyze(run_dir: str | Path | None = None, runs_dir: str | Path = "runs", **options: Any):
+    """Write the analysis report of a run (None: the most recent under ``runs_dir``).
+
+    ``options`` are :class:`analysis.AnalysisOptions` fields (``bar``, ``k_regimes``, ``ig_steps`` …).
+    Returns an ``analysis.AnalysisOutcome`` (report path, PNG paths, metrics).
+    """
+    from .analysis import AnalysisOptions, analyze_run
+
+    return analyze_run(run_dir, runs_dir, AnalysisOptions(**options))
