@@ -1,4 +1,4 @@
-"""Training: the multi-task loss, the loop (devices and DDP through Lightning Fabric), checkpoints,
+"""Training: the multi-task loss, the loop (devices and DDP in plain torch.distributed), checkpoints,
 resume, inference and the run's model artifacts. Importing this package imports torch."""
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Device, precision and multi-process strategy for Lightning Fabric, resolved from the config."""
+"""Device, precision and multi-process strategy, resolved from the config.
+
+Precision names follow Lightning's: '32-true', 'bf16-mixed', '16-mixed' (fp16 autocast with a
+gradient scaler).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import torch
 from ..config import TrainingConfig
 from ..errors import ConfigError
 
-__all__ = ["fabric_settings", "externally_launched"]
+__all__ = ["device_settings", "externally_launched"]
 
 
 def externally_launched() -> bool:
@@ -50,8 +54,8 @@ def _precision(precision: str, accelerator: str) -> str:
     return "32-true"
 
 
-def fabric_settings(tc: TrainingConfig) -> dict[str, Any]:
-    """Keyword arguments of ``lightning.fabric.Fabric``: accelerator, devices, strategy, precision.
+def device_settings(tc: TrainingConfig) -> dict[str, Any]:
+    """``{accelerator, devices, strategy, precision}`` for :func:`.runtime.launch`.
 
     ``devices > 1`` runs DDP: 'ddp_spawn' (``train_model`` spawns the workers, gloo on CPU, NCCL
     on GPUs) unless an external launcher started this process, where it joins the group ('ddp').

@@ -1,4 +1,4 @@
-"""The training loop: Lightning Fabric for devices, precision and DDP; exact resume; early stopping.
+"""The training loop: devices, precision and DDP (``runtime.py``); exact resume; early stopping.
 
 Read it top to bottom: :func:`train_model` resolves the devices and (for several processes)
 spawns the workers; :func:`_fit` is the whole loop of one process.
@@ -31,10 +31,11 @@ from ..model.network import NeuralTradingModel
 from .artifacts import MANIFEST_FILE, WEIGHTS_FILE, read_manifest, save_weights
 from .checkpoint import (BEST, LAST, fingerprint_diff, load_checkpoint, restore_rng_state, resume_fingerprint,
                          rng_state, save_checkpoint)
-from .devices import fabric_settings
+from .devices import device_settings
 from .evaluation import evaluate, to_device
 from .loss import MultiTaskLoss
 from .metrics import MetricsLog
+from .runtime import Runtime, launch
 from .schedule import make_scheduler
 
 __all__ = ["TrainResult", "train_model", "Objective", "epoch_order"]
@@ -109,22 +110,15 @@ def train_model(cfg: Config, train_ds: Any, val_ds: Any, run_dir: str | Path, re
     rank 0 after each epoch's checkpoint (raise ``KeyboardInterrupt`` in it to stop; under spawned
     DDP it must be a module-level function).
     """
-    from lightning.fabric import Fabric
-
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     _check_datasets(cfg, train_ds, val_ds)
     save_config(cfg, run_dir / "config.json")
-    settings = fabric_settings(cfg.training)
+    settings = device_settings(cfg.training)
     log.info("training on %s ×%d (%s, %s)", settings["accelerator"], settings["devices"], settings["strategy"],
              settings["precision"])
-    fabric = Fabric(**settings)
     show = cfg.training.progress_bar if progress is None else progress
-    args = (cfg, train_ds, val_ds, run_dir, resume, show, on_epoch_end)
-    if settings["strategy"] == "ddp_spawn":
-        return fabric.launch(_fit, *args)
-    fabric.launch()
-    return _fit(fabric, *args)
+    return launch(settings, _fit, cfg, train_ds, val_ds, run_dir, resume, show, on_epoch_end)
 
 
 def _param_groups(objective: Objective, weight_decay: float) -> list[dict[str, Any]]:
@@ -134,30 +128,30 @@ def _param_groups(objective: Objective, weight_decay: float) -> list[dict[str, A
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def _fit(fabric: Any, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, resume: bool, show: bool,
+def _fit(rt: Runtime, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, resume: bool, show: bool,
          on_epoch_end: Callable[[dict[str, Any]], None] | None) -> TrainResult:
     tc = cfg.training
-    rank, world = fabric.global_rank, fabric.world_size
+    rank, world = rt.global_rank, rt.world_size
     is_main = rank == 0
     prev_threads = torch.get_num_threads()
     prev_det = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
     if tc.threads:
         torch.set_num_threads(tc.threads)
-    elif world > 1 and fabric.device.type == "cpu":
+    elif world > 1 and rt.device.type == "cpu":
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
     if tc.deterministic:
-        if fabric.device.type == "cuda":
+        if rt.device.type == "cuda":
             os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
             torch.backends.cudnn.benchmark = False
         torch.use_deterministic_algorithms(True, warn_only=True)
     try:
-        return _loop(fabric, cfg, train_ds, val_ds, run_dir, resume, show and is_main, on_epoch_end, rank, world)
+        return _loop(rt, cfg, train_ds, val_ds, run_dir, resume, show and is_main, on_epoch_end, rank, world)
     finally:
         torch.set_num_threads(prev_threads)
         torch.use_deterministic_algorithms(prev_det[0], warn_only=prev_det[1])
 
 
-def _loop(fabric: Any, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, resume: bool, show: bool,
+def _loop(rt: Runtime, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, resume: bool, show: bool,
           on_epoch_end: Callable[[dict[str, Any]], None] | None, rank: int, world: int) -> TrainResult:
     tc = cfg.training
     is_main = rank == 0
@@ -174,7 +168,7 @@ def _loop(fabric: Any, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, r
     steps_per_epoch = math.ceil(micro_per_epoch / tc.grad_accum)
     total_steps = steps_per_epoch * tc.num_epochs
     scheduler = make_scheduler(optimizer, total_steps, int(tc.warmup_frac * total_steps))
-    fabric_obj, fabric_opt = fabric.setup(objective, optimizer)
+    train_obj = rt.setup(objective)  # on the device; DDP-wrapped when world > 1
     torch.manual_seed(cfg.seed + 1 + rank)  # dropout / VAE noise stream of this rank
 
     fp, fp_json = resume_fingerprint(cfg, train_ds.n_features, len(train_ds), len(val_ds))
@@ -200,7 +194,7 @@ def _loop(fabric: Any, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, r
         objective.load_state_dict(ck["objective"])
         optimizer.load_state_dict(ck["optimizer"])
         scheduler.load_state_dict(ck["scheduler"])
-        fabric.strategy.precision.load_state_dict(ck["precision"])
+        rt.load_state_dict(ck["precision"])
         restore_rng_state(ck["rng"], ck["torch_rng_per_rank"][rank])
         start_epoch, step, history = ck["epoch"] + 1, ck["step"], list(ck["history"])
         best = dict(ck["early_stopping"])
@@ -209,7 +203,7 @@ def _loop(fabric: Any, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, r
 
     metrics = MetricsLog(run_dir, cfg, enabled=is_main)
     metrics.rewrite(history)
-    device = fabric.device
+    device = rt.device
     epoch = start_epoch - 1
     try:
         for epoch in range(start_epoch, tc.num_epochs):
@@ -227,16 +221,17 @@ def _loop(fabric: Any, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, r
                 for j, b in enumerate(group):
                     x, y = train_ds.batch(b)  # (B, T, F), {name: (B,)}
                     x, y, w = to_device(x, y, train_ds.batch_weights(b), device)
-                    with fabric.no_backward_sync(fabric_obj, enabled=j < len(group) - 1):
-                        total, logs = fabric_obj(x, y, w)
-                        fabric.backward(total / len(group))
+                    with rt.no_backward_sync(train_obj, enabled=j < len(group) - 1):
+                        with rt.autocast():
+                            total, logs = train_obj(x, y, w)
+                        rt.backward(total / len(group))
                     logs["loss"] = total.detach()
                     for k, v in logs.items():
                         sums[k] = sums.get(k, 0.0) + v.float()
                     n_micro += 1
-                fabric.clip_gradients(fabric_obj, fabric_opt, max_norm=tc.grad_clip)
-                fabric_opt.step()
-                fabric_opt.zero_grad(set_to_none=True)
+                rt.clip_gradients(objective, optimizer, tc.grad_clip)
+                rt.step(optimizer)
+                optimizer.zero_grad(set_to_none=True)
                 scheduler.step()
                 step += 1
                 if bar is not None:
@@ -244,8 +239,8 @@ def _loop(fabric: Any, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, r
                     bar.set_postfix(loss=f"{float(total):.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
             train = {k: v / max(n_micro, 1) for k, v in sums.items()}
             if world > 1:
-                train = {k: fabric.all_reduce(v, reduce_op="mean") for k, v in train.items()}
-            val = evaluate(objective, val_ds, device, fabric, 2 * tc.batch_size)
+                train = {k: rt.all_reduce_mean(v) for k, v in train.items()}
+            val = evaluate(objective, val_ds, device, rt, 2 * tc.batch_size)
             seconds = time.perf_counter() - t0
             record = _record(epoch, step, scheduler.get_last_lr()[0], train, val, seconds,
                              world * sum(len(b) for b in batches), world)
@@ -264,7 +259,7 @@ def _loop(fabric: Any, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, r
                 bar.set_postfix(train=f"{record['train_loss']:.4f}", val=f"{record['val_loss']:.4f}",
                                 auc=record["val_entry_auc"])
                 bar.close()
-            _save_last(fabric, last_path, objective, optimizer, scheduler, epoch, step, history, best,
+            _save_last(rt, last_path, objective, optimizer, scheduler, epoch, step, history, best,
                        stopped_early, finished, fp, fp_json, cfg.seed, world)
             if is_main:
                 metrics.append(record)
@@ -279,7 +274,7 @@ def _loop(fabric: Any, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, r
     finally:
         metrics.close()
 
-    spread = _replica_spread(fabric, objective) if world > 1 else 0.0
+    spread = _replica_spread(rt, objective) if world > 1 else 0.0
     weights_path = run_dir / WEIGHTS_FILE
     if is_main:
         state = load_checkpoint(best_path)["model"] if best_path.is_file() else model.state_dict()
@@ -287,7 +282,7 @@ def _loop(fabric: Any, cfg: Config, train_ds: Any, val_ds: Any, run_dir: Path, r
         if (run_dir / MANIFEST_FILE).is_file():
             schema = read_manifest(run_dir).get("feature_schema_hash")
         save_weights(model, weights_path, feature_schema_hash=schema, state_dict=state)
-    fabric.barrier()
+    rt.barrier()
     return TrainResult(best_epoch=int(best["epoch"]), best_val_loss=float(best["val_loss"]), epochs_run=len(history),
                        history=history, weights_path=weights_path, stopped_early=bool(stopped_early), world_size=world,
                        replica_param_spread=spread, resumed_from_epoch=resumed_from, run_dir=run_dir,
@@ -312,40 +307,28 @@ def _record(epoch: int, step: int, lr: float, train: dict[str, torch.Tensor], va
     return rec
 
 
-def _save_last(fabric: Any, path: Path, objective: Objective, optimizer: torch.optim.Optimizer, scheduler: Any,
+def _save_last(rt: Runtime, path: Path, objective: Objective, optimizer: torch.optim.Optimizer, scheduler: Any,
                epoch: int, step: int, history: list[dict[str, Any]], best: dict[str, Any], stopped_early: bool,
                finished: bool, fp: str, fp_json: str, seed: int, world: int) -> None:
     """Every rank contributes its torch RNG state; rank 0 writes the file."""
     torch_rng = torch.get_rng_state()  # (5056,) uint8
-    if world > 1:
-        per_rank = [t.cpu().clone() for t in _all_gather(torch_rng.to(fabric.device), world)]  # world × (5056,)
-    else:
-        per_rank = [torch_rng]
-    if fabric.global_rank == 0:
+    per_rank = [t.cpu().clone() for t in rt.all_gather(torch_rng.to(rt.device))]  # world × (5056,)
+    if rt.global_rank == 0:
         save_checkpoint(path, {
             "format": 1, "fingerprint": fp, "fingerprint_json": fp_json, "epoch": epoch, "step": step,
             "objective": objective.state_dict(), "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(), "precision": fabric.strategy.precision.state_dict(),
+            "scheduler": scheduler.state_dict(), "precision": rt.state_dict(),
             "rng": rng_state(), "torch_rng_per_rank": per_rank, "early_stopping": dict(best),
             "history": history, "shuffle_seed": seed, "world_size": world,
             "stopped_early": stopped_early, "finished": finished,
         })
-    fabric.barrier()
+    rt.barrier()
 
 
-def _replica_spread(fabric: Any, objective: Objective) -> float:
+def _replica_spread(rt: Runtime, objective: Objective) -> float:
     flat = torch.cat([p.detach().float().reshape(-1) for p in objective.parameters()])  # (P,)
-    gathered = torch.stack(_all_gather(flat, fabric.world_size))  # (world, P)
+    gathered = torch.stack(rt.all_gather(flat))  # (world, P)
     return float((gathered - gathered[0:1]).abs().max())
-
-
-def _all_gather(t: torch.Tensor, world: int) -> list[torch.Tensor]:
-    """Plain (non-autograd) all-gather of equally shaped tensors: one per rank."""
-    import torch.distributed as dist
-
-    out = [torch.empty_like(t) for _ in range(world)]
-    dist.all_gather(out, t)
-    return out
 
 
 def _progress(show: bool, total: int, epoch: int, epochs: int) -> Any:

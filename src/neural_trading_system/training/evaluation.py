@@ -37,7 +37,7 @@ def concat_outputs(parts: list[ModelOutput]) -> ModelOutput:
 
 
 @torch.no_grad()
-def evaluate(objective: torch.nn.Module, ds: Any, device: torch.device, fabric: Any, batch_size: int) -> dict[str, Any]:
+def evaluate(objective: torch.nn.Module, ds: Any, device: torch.device, rt: Any, batch_size: int) -> dict[str, Any]:
     """Loss of the whole ``ds`` (eval mode: no dropout, ``z = mu``), per-task losses and entry AUC.
 
     The loss is computed once over all windows, so the per-batch positive-class weights are
@@ -54,7 +54,7 @@ def evaluate(objective: torch.nn.Module, ds: Any, device: torch.device, fabric: 
             ids = np.arange(i, min(i + batch_size, n))
             x, y = ds.batch(ids)
             x, y, w = to_device(x, y, ds.batch_weights(ids), device)
-            with fabric.autocast():
+            with rt.autocast():
                 out = objective.model(x)  # ModelOutput of (B, ...) tensors
             out.attention = None
             outs.append(out)
