@@ -268,7 +268,17 @@ def shift(x, k, out, start):
 
 
 def safe_div(a: np.ndarray, b: np.ndarray, fill: float = 0.0, eps: float = 1e-12) -> np.ndarray:
-    """``a / b`` elementwise with ``fill`` where ``|b| <= eps`` (NaN in a or b stays NaN)."""
+    """``a / b`` elementwise with ``fill`` where ``|b| <= eps`` (NaN in a or b stays NaN).
+
+    One-element arrays (every streamed bar) take a scalar path: the same IEEE division in
+    Python floats, about 10x cheaper than six ufunc calls and an ``errstate`` on one element.
+    """
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == (1,) and b.shape == (1,) \
+            and a.dtype == np.float64 and b.dtype == np.float64 and type(fill) is float:
+        x, y = float(a[0]), float(b[0])
+        if x != x or y != y:
+            return np.array([np.nan])
+        return np.array([fill if abs(y) <= eps else x / y])
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     small = np.abs(b) <= eps

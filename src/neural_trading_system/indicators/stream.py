@@ -4,6 +4,16 @@ Buffers live in arrays with spare capacity; each new bar is appended and every k
 for that one bar (``start = n - 1``) from the state already in its buffers. When the arrays are
 full the oldest bars are dropped, keeping :data:`~.base.MAX_LOOKBACK` bars of history, which is
 all any kernel reads.
+
+Per-bar cost is almost all Python call overhead on one-element slices, so the engine keeps its
+own share small (measured in ``benchmarks/bench_live.py``):
+
+* inputs and output lines are rows of two 2-D blocks, so a bar's output row is one column
+  gather (no dict of per-line lookups) and compaction is one copy per block;
+* a context finds a buffer by name in its own dict (no key string per access) and shares the
+  store's per-bar input views;
+* kernels are called directly with their bound parameters (the error wrapping of
+  :meth:`~.base.IndicatorSpec.compute` is kept, outside the loop).
 """
 
 from __future__ import annotations
@@ -12,85 +22,164 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ..errors import IndicatorError
 from .base import INPUTS, MAX_LOOKBACK, Context, IndicatorSpec
 
 __all__ = ["StreamContext", "StreamingSuite"]
 
+_CLOSE = INPUTS.index("close")
+
 
 class _Store:
-    """Growable arrays shared by the contexts of one suite (inputs and every buffer)."""
+    """Arrays with spare capacity shared by the contexts of one suite (inputs and every buffer).
 
-    def __init__(self, capacity: int, keep: int) -> None:
+    ``blocks`` are what compaction moves: the 2-D input and output blocks, and each 1-D
+    intermediate buffer created lazily by a kernel. ``arrays`` maps every key (``in:close``,
+    ``<spec>|out:<line>``, ``<spec>|tmp:<name>``) to its full-capacity row.
+    """
+
+    def __init__(self, capacity: int, keep: int, out_keys: list[str] = ()) -> None:  # type: ignore[assignment]
         if keep >= capacity:
             raise ValueError("keep must be below capacity")
         self.capacity, self.keep = capacity, keep
         self.n = 0
-        self.arrays: dict[str, np.ndarray] = {}
+        #: (5, capacity) float64: open, high, low, close, volume
+        self.inputs = np.full((len(INPUTS), capacity), np.nan)
+        #: (n_lines, capacity) float64: every output line of the suite, in column order
+        self.outputs = np.full((len(out_keys), capacity), np.nan)
+        self.arrays: dict[str, np.ndarray] = {f"in:{k}": self.inputs[j] for j, k in enumerate(INPUTS)}
+        self.arrays.update(zip(out_keys, self.outputs))
+        self.blocks: list[np.ndarray] = [self.inputs, self.outputs]
+        #: the current bar's length-``n`` views of the inputs (``None`` before the first bar)
+        self.input_views: tuple[np.ndarray, ...] = ()
 
     def array(self, key: str) -> np.ndarray:
         a = self.arrays.get(key)
         if a is None:
             a = np.full(self.capacity, np.nan)
             self.arrays[key] = a
+            self.blocks.append(a)
         return a
 
     def advance(self) -> None:
+        """Make room for one more bar (compacting to ``keep`` bars when full)."""
         if self.n == self.capacity:
             drop = self.n - self.keep
-            for a in self.arrays.values():
-                a[: self.keep] = a[drop: self.n]
-                a[self.keep:] = np.nan
+            for a in self.blocks:
+                a[..., : self.keep] = a[..., drop: self.n]
+                a[..., self.keep:] = np.nan
             self.n = self.keep
         self.n += 1
+        self.input_views = tuple(self.inputs[:, : self.n])
 
 
 class StreamContext(Context):
-    """Context of one indicator inside a :class:`StreamingSuite` (views of length ``n``)."""
+    """Context of one indicator inside a :class:`StreamingSuite` (views of length ``n``).
+
+    Each buffer's full-capacity array is looked up by name in a per-context dict (no key
+    string is built per access); a view of the first ``n`` bars is cut on every access.
+    """
 
     def __init__(self, store: _Store, prefix: str) -> None:
         super().__init__()
         self._store, self._prefix = store, prefix
+        self._tmp: dict[str, np.ndarray] = {}
+        self._out: dict[str, np.ndarray] = {}
 
     @property
     def n(self) -> int:  # type: ignore[override]
         return self._store.n
 
+    # inputs: the store's per-bar views, shared by every context ------------------------------
+    @property
+    def open(self) -> np.ndarray:
+        return self._store.input_views[0]
+
+    @property
+    def high(self) -> np.ndarray:
+        return self._store.input_views[1]
+
+    @property
+    def low(self) -> np.ndarray:
+        return self._store.input_views[2]
+
+    @property
+    def close(self) -> np.ndarray:
+        return self._store.input_views[_CLOSE]
+
+    @property
+    def volume(self) -> np.ndarray:
+        return self._store.input_views[4]
+
     def input(self, name: str) -> np.ndarray:
-        return self._store.array("in:" + name)[: self._store.n]
+        return self._store.input_views[INPUTS.index(name)]
+
+    # buffers --------------------------------------------------------------------------------
+    def tmp(self, name: str) -> np.ndarray:
+        try:
+            return self._tmp[name][: self._store.n]
+        except KeyError:
+            a = self._tmp[name] = self._store.array(f"{self._prefix}|tmp:{name}")
+            return a[: self._store.n]
+
+    def out(self, line: str) -> np.ndarray:
+        try:
+            return self._out[line][: self._store.n]
+        except KeyError:
+            a = self._out[line] = self._store.array(f"{self._prefix}|out:{line}")
+            return a[: self._store.n]
 
     def _buffer(self, key: str) -> np.ndarray:
-        return self._store.array(f"{self._prefix}|{key}")[: self._store.n]
+        kind, _, name = key.partition(":")
+        return self.tmp(name) if kind == "tmp" else self.out(name)
 
 
 class StreamingSuite:
     """Incremental indicator values for a list of specs.
 
     >>> s = StreamingSuite(specs); row = s.update(o, h, l, c, v)   # {'rsi_14.rsi': 55.1, ...}
+
+    ``keep``: bars of history kept at compaction (at least :data:`MAX_LOOKBACK`); ``capacity``:
+    bars the arrays hold before compacting (default ``4 * keep``: one compaction every
+    ``3 * keep`` bars, a few hundred µs).
     """
 
     def __init__(self, specs: Iterable[IndicatorSpec], keep: int = MAX_LOOKBACK, capacity: int | None = None) -> None:
         self.specs = list(specs)
-        self._store = _Store(capacity or 4 * keep, keep)
-        self._ctx = [StreamContext(self._store, spec.name) for spec in self.specs]
         self.columns = [c for spec in self.specs for c in spec.columns()]
+        out_keys = [f"{spec.name}|out:{line}" for spec in self.specs for line in spec.lines]
+        self._store = _Store(capacity or 4 * keep, keep, out_keys)
+        self._ctx = [StreamContext(self._store, spec.name) for spec in self.specs]
+        self._calls = [(spec.definition.fn, ctx, spec.params) for spec, ctx in zip(self.specs, self._ctx)]
         self.bars_seen = 0
 
-    def update(self, open_: float, high: float, low: float, close: float, volume: float) -> dict[str, float]:
-        """Append one closed bar and return every line's value at it."""
+    def _step(self, open_: float, high: float, low: float, close: float, volume: float) -> int:
+        """Append one bar and run every kernel for it; returns the bar's buffer index."""
         st = self._store
         st.advance()
         i = st.n - 1
-        for name, v in zip(INPUTS, (open_, high, low, close, volume)):
-            st.array("in:" + name)[i] = v
-        row: dict[str, float] = {}
-        for spec, ctx in zip(self.specs, self._ctx):
-            spec.compute(ctx, i)
-            for line in spec.lines:
-                row[f"{spec.name}.{line}"] = float(ctx.out(line)[i])
+        st.inputs[:, i] = (open_, high, low, close, volume)
+        k = 0
+        try:
+            for k, (fn, ctx, params) in enumerate(self._calls):
+                fn(ctx, i, **params)
+        except Exception as exc:  # name the indicator and the bar, as IndicatorSpec.compute does
+            if isinstance(exc, IndicatorError):
+                raise
+            spec = self.specs[k]
+            raise IndicatorError(
+                f"indicator '{spec.name}' ({spec.kind}, params {spec.params}) failed computing bars "
+                f"{i}..{st.n - 1}: {type(exc).__name__}: {exc}"
+            ) from exc
         self.bars_seen += 1
-        return row
+        return i
+
+    def update(self, open_: float, high: float, low: float, close: float, volume: float) -> dict[str, float]:
+        """Append one closed bar and return every line's value at it ``{column: float}``."""
+        i = self._step(open_, high, low, close, volume)
+        return dict(zip(self.columns, self._store.outputs[:, i].tolist()))
 
     def update_array(self, open_: float, high: float, low: float, close: float, volume: float) -> np.ndarray:
-        """Like :meth:`update` but returns values in :attr:`columns` order as float64."""
-        row = self.update(open_, high, low, close, volume)
-        return np.fromiter((row[c] for c in self.columns), dtype=np.float64, count=len(self.columns))
+        """Like :meth:`update` but returns values in :attr:`columns` order, ``(n_columns,)`` float64."""
+        i = self._step(open_, high, low, close, volume)
+        return self._store.outputs[:, i].copy()
