@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from .report import markdown_table, summarize, write_report
 from .scores import expected_calibration_error, log_loss, probability_scores, roc_auc
-from .simulate import simulate_long_flat
 from .walkforward import EVAL_DEFAULTS, MODELS, EvalOutcome, run_evaluation
 
 __all__ = [
     "run_evaluation", "EvalOutcome", "EVAL_DEFAULTS", "MODELS",
     "summarize", "markdown_table", "write_report",
     "roc_auc", "log_loss", "expected_calibration_error", "probability_scores",
-    "simulate_long_flat",
 ]

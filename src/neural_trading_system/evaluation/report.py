@@ -22,13 +22,15 @@ from ..artifacts import atomic_path, write_json_atomic, write_text_atomic
 __all__ = ["METRICS", "summarize", "markdown_table", "write_report"]
 
 METRICS = (("auc", "entry AUC", 3), ("log_loss", "log-loss", 3), ("ece", "ECE", 3), ("sharpe", "Sharpe", 2),
-           ("max_drawdown", "max DD", 3), ("return", "return", 3))
+           ("max_drawdown", "max DD", 3), ("return", "return", 3), ("n_trades", "trades", 1))
 """(record key, column title, decimals)."""
 
 EVENT_NOTE = ("Entry AUC, log-loss and ECE (10 equal-width bins) score the event target_entry > 0.5 "
               "(the risk-adjusted 5-bar forward return above the entry threshold). Sharpe (annualized), max drawdown "
-              "and return are of a long/flat simulation on the fold's test bars after commission + slippage per side "
-              "(decision at close t, fill at open t+1).")
+              "and return come from the backtest engine (backtest.simulate) on the fold's test bars after commission + "
+              "slippage per side (decision at close t, fill at open t+1): the neural model and LightGBM through the "
+              "same Policy (no regime filter), the classic rule = SMA(20/50) crossover, and buy & hold. The classic "
+              "rule's AUC is that of its 0/1 long state.")
 
 
 def _stat(values: list[Any]) -> tuple[float, float, int]:
