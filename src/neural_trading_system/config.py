@@ -263,6 +263,16 @@ class BacktestConfig(_Section):
     min_regime_win_rate: float = Field(0.45, ge=0, le=1)
     high_vol_scale: float = Field(0.5, gt=0, le=1)
     allow_in_sample: bool = False
+    regime_clusters: int = Field(4, ge=2, le=64)
+    """KMeans clusters of the VAE latent (fitted on the training windows) the regime filter scores."""
+    sma_fast: int = Field(20, ge=1)
+    """Fast moving average (bars) of the classic SMA-crossover baseline."""
+    sma_slow: int = Field(50, ge=2)
+    """Slow moving average (bars) of the classic SMA-crossover baseline."""
+    rolling_sharpe_window: int = Field(120, ge=10)
+    """Bars of the dashboard's rolling Sharpe."""
+    lgbm_rounds: int = Field(400, ge=1)
+    """Most boosting rounds of the LightGBM baseline (early-stopped on the validation split)."""
 
 
 class LiveConfig(_Section):

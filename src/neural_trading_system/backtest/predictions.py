@@ -1,0 +1,98 @@
+"""What the policy reads, in bulk: batch model predictions, ATR(14), the volatility regime, the regime filter.
+
+The batch predictions go through :func:`~..training.predict_windows`, the function the streaming
+predictor calls on its one window; a parity test holds them equal (1e-5).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import Config
+from ..live.predictor import ATR_PERIOD, stack_decisions
+from .policy import RegimeFilter
+
+__all__ = ["batch_predictions", "atr_bulk", "vol_regime_bulk", "fit_regime_filter", "decision_arrays",
+           "REGIME_FILTER_FILE"]
+
+log = logging.getLogger(__name__)
+
+REGIME_FILTER_FILE = "regime_filter.json"
+
+
+def batch_predictions(model: Any, X: np.ndarray, bars: np.ndarray, seq_len: int,
+                      batch_size: int = 512) -> dict[str, np.ndarray]:
+    """Predictions of the windows ending at ``bars`` ``(S,)`` of ``X`` ``(N, F)`` float32 (no NaN).
+
+    Returns :func:`~..training.predict` 's keys, each ``(S,)`` (``regime_mu`` ``(S, D)``).
+    """
+    from ..training import predict_windows
+
+    bars = np.asarray(bars, dtype=np.int64)
+    if bars.size and bars.min() < seq_len - 1:
+        raise ValueError(f"window end bar {bars.min()} is before seq_len-1={seq_len - 1}")
+    windows = np.lib.stride_tricks.sliding_window_view(X, (seq_len, X.shape[1]))[:, 0]  # (N-T+1, T, F) view
+    out: dict[str, list[np.ndarray]] = {}
+    for i in range(0, len(bars), batch_size * 8):  # gather a few batches at a time: bounded memory
+        part = predict_windows(model, windows[bars[i:i + batch_size * 8] - seq_len + 1], batch_size)
+        for k, v in part.items():
+            out.setdefault(k, []).append(v)
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def atr_bulk(open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
+    """Wilder's ATR(14) of every bar, ``(N,)`` float64 price units (NaN in warm-up); the streaming
+    predictor's incremental ATR equals it."""
+    from ..indicators.volatility import atr
+
+    n = len(close)
+    return atr(period=ATR_PERIOD).run({"open": open_, "high": high, "low": low, "close": close,
+                                       "volume": np.zeros(n)})["atr"]
+
+
+def vol_regime_bulk(close: np.ndarray, cfg: Config) -> np.ndarray:
+    """``ctx_vol_regime`` of every bar (0 low, 1 normal, 2 high; NaN in warm-up), ``(N,)`` float64."""
+    from ..labels import volatility_context
+
+    return volatility_context(np.asarray(close, dtype=np.float64), cfg.labels).regime
+
+
+def decision_arrays(decisions: list[Any]) -> dict[str, np.ndarray]:
+    """Streamed :class:`~..live.Decision` list → the policy's input arrays."""
+    return stack_decisions(decisions)
+
+
+def fit_regime_filter(rb: Any, cache_dir: Path | None = None, batch_size: int = 512) -> RegimeFilter:
+    """KMeans of the VAE latent (``regime_mu``) over the TRAINING windows, and each cluster's win rate.
+
+    ``k = backtest.regime_clusters``, seeded by the run's seed; the win rate of a cluster is the
+    fraction of its training windows with ``target_return > 0``. Cached as JSON in ``cache_dir``
+    keyed by the weights' sha256, k and the seed.
+    """
+    from sklearn.cluster import KMeans
+
+    from ..artifacts import read_json, sha256_file
+
+    cfg = rb.config
+    k = cfg.backtest.regime_clusters
+    key = {"weights_sha256": sha256_file(rb.run_dir / "model.safetensors"), "k": k, "seed": cfg.seed}
+    path = cache_dir / REGIME_FILTER_FILE if cache_dir is not None else None
+    if path is not None and path.is_file():
+        d = read_json(path, "regime filter")
+        if all(d.get(kk) == vv for kk, vv in key.items()):
+            return RegimeFilter.from_dict(d, str(path))
+    b = rb.bundle
+    train = np.asarray(b.split.train, dtype=np.int64)
+    mu = batch_predictions(rb.model, b.X, train, cfg.model.seq_len, batch_size)["regime_mu"].astype(np.float64)
+    km = KMeans(n_clusters=k, random_state=cfg.seed, n_init=10).fit(mu)
+    target_return = b.labels["target_return"].to_numpy()[train]
+    rf = RegimeFilter.fit(km.labels_, target_return, k, centers=km.cluster_centers_, source="vae_kmeans")
+    log.info("regime filter: %d clusters on %d training windows, win rates %s", k, len(train),
+             np.round(rf.win_rates, 3).tolist())
+    if path is not None:
+        rf.save(path, key)
+    return rf
