@@ -7,7 +7,8 @@ Checks (each a :class:`~.truncation.CheckResult` row; any failure makes the comm
 (b) truncation: capture, features, labels and predictions at bar t computed from ``bars[:t+1]``
     equal the full-history ones (a few random t, and the last validation and test bars).
 (c) parity: ``StreamingSuite`` vs the bulk capture; ``transform_last`` vs ``transform``; the live
-    ``StreamingPredictor`` vs batch prediction when ``live/`` provides one.
+    ``StreamingPredictor`` fed bar by bar vs batch prediction (same outputs, first output at the
+    same bar).
 (d) split hygiene: no sample in two splits, no input or target window across a boundary, and the
     extractor's fitted state (scaler, selection) identical when every row after the training end
     is replaced by noise.
@@ -28,10 +29,11 @@ import numpy as np
 import polars as pl
 
 from ..config import Config
-from .truncation import (CheckResult, TruncationProbe, capture_truncation, feature_truncation, label_truncation,
+from .truncation import (CheckResult, TruncationProbe, capture_truncation, feature_truncation, label_truncation, max_diff,
                          prediction_truncation, streaming_capture_parity, transform_last_parity)
 
 __all__ = ["LEAKAGE_DEFAULTS", "run_leakage_checks", "null_market_check", "split_hygiene", "scaler_isolation",
+           "streaming_predictor_parity",
            "CheckResult"]
 
 log = logging.getLogger(__name__)
@@ -129,13 +131,39 @@ def scaler_isolation(cfg: Config, captured: Any, train_end: int, seed: int) -> C
                        f"{len(diff)} of {len(ref)} state entries differ", ", ".join(diff[:5]))
 
 
-def _streaming_predictor_parity() -> CheckResult:
+def streaming_predictor_parity(cfg: Config, bundle: Any, model: Any, X: np.ndarray, frame: pl.DataFrame,
+                               extra_bars: int = 60, tol: float = 1e-5) -> CheckResult:
+    """(c) ``live.StreamingPredictor`` fed bar by bar vs batch ``predict_windows`` on the same windows."""
+    from types import SimpleNamespace
+
     try:
-        from ..live import predictor  # noqa: F401
+        from ..live.predictor import StreamingPredictor
     except ImportError:
         return CheckResult("parity", "live: StreamingPredictor vs batch predict", None, "n/a (live/ not built yet)")
-    return CheckResult("parity", "live: StreamingPredictor vs batch predict", None,
-                       "n/a (live/predictor.py exists; its parity check is not wired here yet)")
+    from ..training import predict_windows
+
+    seq_len = cfg.model.seq_len
+    end = min(frame.height, bundle.first_valid + seq_len + extra_bars)
+    sp = StreamingPredictor(SimpleNamespace(config=cfg, model=model, bundle=bundle))
+    decisions = sp.warm_up(frame.slice(0, end))
+    warm = [d for d in decisions if d.is_warm]
+    if not warm:
+        return CheckResult("parity", "live: StreamingPredictor vs batch predict", False,
+                           f"no warm decision in the first {end} bars", "the predictor never produced an output")
+    bars = np.array([d.bar for d in warm])
+    Xc = np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
+    win = np.stack([Xc[t - seq_len + 1: t + 1] for t in bars])  # (B, T, F)
+    batch = predict_windows(model, win, batch_size=len(win))
+    keys = ("entry_prob", "exit_prob", "tp_prob", "sl_prob", "hold_prob", "expected_return", "volatility")
+    per = {k: max_diff(np.array([getattr(d, k) for d in warm]), batch[k]) for k in keys}
+    worst = max(per, key=lambda k: per[k])
+    d = per[worst]
+    first_batch_bar = bundle.first_valid + seq_len - 1
+    late = int(bars[0]) - first_batch_bar
+    ok = d <= tol and late == 0
+    return CheckResult("parity", "live: StreamingPredictor vs batch predict", ok,
+                       f"max rel diff {d:.2e} over {len(warm)} streamed bars; first output at bar {int(bars[0])} "
+                       f"(batch: {first_batch_bar})", "" if ok else f"worst head '{worst}'")
 
 
 def run_leakage_checks(cfg: Config, null_bars: int = 30_000, n_points: int = 4, stream_bars: int = 1500,
@@ -149,6 +177,7 @@ def run_leakage_checks(cfg: Config, null_bars: int = 30_000, n_points: int = 4, 
 
     say = progress or (lambda msg: log.info("check-leakage: %s", msg))
     specs = get_suite(cfg.capture.suite)
+    custom_capture = capture_fn is not None
     capture_fn = capture_fn or (lambda f: collect(f, specs))
     results: list[CheckResult] = []
     if not skip_null:
@@ -182,7 +211,11 @@ def run_leakage_checks(cfg: Config, null_bars: int = 30_000, n_points: int = 4, 
         results.append(CheckResult("parity", "streaming: StreamingSuite vs bulk capture", None,
                                    "n/a (capture has columns outside the indicator suite)"))
     results.append(transform_last_parity(captured, bundle.extractor, X, ends))
-    results.append(_streaming_predictor_parity())
+    if not custom_capture:
+        results.append(streaming_predictor_parity(cfg, bundle, model, X, frame))
+    else:
+        results.append(CheckResult("parity", "live: StreamingPredictor vs batch predict", None,
+                                   "n/a (a custom capture_fn: the live path captures the suite itself)"))
 
     say("split hygiene")
     results.append(split_hygiene(s, seq_len, horizon))
