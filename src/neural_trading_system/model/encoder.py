@@ -27,7 +27,11 @@ class LayerScale(nn.Module):
 
 
 class EncoderBlock(nn.Module):
-    """Pre-norm block: ``x + LS(Attn(LN(x)))`` then ``x + LS(FFN(LN(x)))`` with a GELU FFN."""
+    """Pre-norm block: ``x + LS(Attn(LN(x)))`` then ``x + LS(FFN(LN(x)))`` with a GELU FFN.
+
+    Dropout sits at the end of each residual branch (attention output, FFN output) only: each
+    mask is costly on a CPU, and these two are where it regularizes.
+    """
 
     def __init__(self, d_model: int, num_heads: int, dim_feedforward: int, dropout: float,
                  layer_scale_init: float) -> None:
@@ -39,7 +43,6 @@ class EncoderBlock(nn.Module):
         self.ffn = nn.Sequential(
             nn.Linear(d_model, dim_feedforward),
             nn.GELU(),
-            nn.Dropout(dropout),
             nn.Linear(dim_feedforward, d_model),
             nn.Dropout(dropout),
         )
@@ -67,7 +70,6 @@ class SequenceEncoder(nn.Module):
         self.input_norm = nn.LayerNorm(d_model)
         self.pos_emb = nn.Parameter(torch.zeros(seq_len, d_model))
         nn.init.normal_(self.pos_emb, std=0.02)
-        self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(
             EncoderBlock(d_model, num_heads, dim_feedforward, dropout, layer_scale_init) for _ in range(num_layers)
         )
@@ -76,7 +78,7 @@ class SequenceEncoder(nn.Module):
     def forward(self, x: torch.Tensor, need_weights: bool = False) -> tuple[torch.Tensor, list[torch.Tensor]]:
         T = x.shape[1]
         h = self.input_norm(self.input_proj(x))  # (B, T, D)
-        h = self.drop(h + self.pos_emb[self.seq_len - T:])  # (B, T, D), positions aligned to the last bar
+        h = h + self.pos_emb[self.seq_len - T:]  # (B, T, D), positions aligned to the last bar
         attention: list[torch.Tensor] = []
         for block in self.blocks:
             h, w = block(h, need_weights)  # (B, T, D), (B, H, T, T) | None
