@@ -114,3 +114,10 @@ def test_warmup_then_cosine():
     lrs = [warmup_cosine(s, total_steps=10, warmup_steps=2) for s in range(10)]
     assert lrs[0] == 0.5 and lrs[1] == 1.0 and lrs[2] == 1.0
     assert all(x >= y for x, y in zip(lrs[2:], lrs[3:])) and lrs[-1] < 0.05
+
+
+def test_bf16_autocast_on_cpu_and_fp16_refused(tmp_path, datasets):
+    r = train_model(tiny_config(**{"training.num_epochs": 1, "training.precision": "bf16"}), *datasets, tmp_path)
+    assert np.isfinite(r.history[0]["train_loss"]) and np.isfinite(r.best_val_loss)
+    with pytest.raises(ConfigError, match="fp16.*CPU"):
+        train_model(tiny_config(**{"training.precision": "fp16"}), *datasets, tmp_path / "b")
