@@ -52,7 +52,7 @@ def resolve_config(config: Config | str | Path | dict | None = None, preset: str
 def train(cfg: Config, progress: bool = True) -> TrainOutcome:
     """Collect, build features and labels, train; everything into one run directory."""
     from .pipeline import StageTimer, build_datasets, capture_indicators, label_summary, load_data, write_run_files
-    from .training import train_model
+    from .training import train_model, write_manifest
 
     timer = StageTimer()
     run_dir = make_run_dir(cfg.runs_dir, cfg.run_name, cfg.preset)
@@ -72,8 +72,7 @@ def train(cfg: Config, progress: bool = True) -> TrainOutcome:
         np.save(run_dir / "true_regimes.npy", market.regimes, allow_pickle=False)
     with timer("train"):
         result = train_model(cfg, bundle.train, bundle.val, run_dir, resume=False, progress=progress)
-    write_run_files(run_dir, cfg, bundle, market, timer.timings,
-                    extra={"dataset": summary, "training": _result_dict(result)})
+    write_manifest(run_dir, timings_s=timer.timings, training=_result_dict(result))
     return TrainOutcome(run_dir, cfg, summary, result, timer.timings, bundle, market)
 
 
