@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import polars as pl
 
-from ..artifacts import make_run_dir, read_json, write_json_atomic
+from ..artifacts import atomic_path, make_run_dir, read_json, write_json_atomic
 from ..config import Config, save_config
 from ..errors import ConfigError
 from .trading import STRATEGIES as MODELS
@@ -154,6 +154,10 @@ def run_job(eval_dir: str, fold: int, seed_index: int, threads: int) -> list[dic
     for r in records:
         r.update(extra if r["model"] in ("neural", "lightgbm") else {})
     write_json_atomic(run_dir / "evaluation_records.json", records)
+    keys = ("entry_prob", "exit_prob", "sl_prob", "expected_return", "volatility")
+    with atomic_path(run_dir / "test_predictions.npz") as tmp, open(tmp, "wb") as fh:  # for re-scoring
+        np.savez(fh, end_bars=split.test, **{f"neural.{k}": p_nn[k] for k in keys},
+                 **{f"lightgbm.{k}": np.asarray(p_gb[k]) for k in keys})
     del X, bundle, model
     return records
 
