@@ -7,7 +7,8 @@ so the two models are held to the same rules), the SMA crossover and buy & hold 
 of bar t, fill at the open of t+1 with slippage, commission per side, every trade closed by the end).
 Buy & hold asks to enter at every bar until it is filled, with a 1 % cash cushion
 (``backtest.buy_hold_decisions`` asks once, all in, and the engine refuses an order that costs more
-than the cash, which an all-in order does whenever the next open gaps above the decision close). The simulated bars are the test windows' end bars plus the bar after the last one (its open fills
+than the cash, which an all-in order does whenever the next open gaps above the decision close).
+The simulated bars are the test windows' end bars plus the bar after the last one (its open fills
 the last decision). ATR(14) and ``ctx_vol_regime`` feed the policy's stop and high-volatility scale.
 """
 

@@ -7,7 +7,8 @@ feature extractor on that fold's training rows only and writes its feature matri
 ``<eval_dir>/bars.parquet``. Each (fold, seed) job then runs in its own process (``spawn``): it reads
 those files, trains the neural model into ``<eval_dir>/fold<k>_seed<s>/``, predicts the fold's test
 windows, fits the LightGBM baseline with the same seed, backtests every strategy on the same test bars
-(:mod:`.trading`) and returns one record per strategy. Nothing of a fold's test (or validation) period reaches its extractor or scaler.
+(:mod:`.trading`) and returns one record per strategy. Nothing of a fold's test (or validation) period
+reaches its extractor or scaler.
 """
 
 from __future__ import annotations
