@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         summary = run_command(_run, rb, feed, sdir, tf, overrides, max_bars)
         console.print(f"[bold]{summary.bars}[/] bars processed ({summary.traded_bars} traded, {summary.skipped} "
                       f"duplicate/out-of-order skipped, {summary.gaps} gaps), equity {summary.equity:,.2f}; "
-                      f"state in {sdir}")
+                      f"state in {sdir}", soft_wrap=True)
 
 
 def _fail(msg: str) -> None:
@@ -114,4 +114,5 @@ def _print_bar(info: dict[str, Any]) -> None:
     colour = "green" if pnl >= 0 else "red"
     console.print(f"{info['time']}  close {info['close']:>10.2f}  entry {_p(d.entry_prob)} exit {_p(d.exit_prob)} "
                   f"tp {_p(d.tp_prob)} sl {_p(d.sl_prob)} hold {_p(d.hold_prob)}  pos {info['position']:.6g}  "
-                  f"equity {info['equity']:,.2f}  pnl [{colour}]{pnl:+,.2f}[/]  {acts}", highlight=False)
+                  f"equity {info['equity']:,.2f}  pnl [{colour}]{pnl:+,.2f}[/]  {acts}",
+                  highlight=False, soft_wrap=True)

@@ -116,6 +116,10 @@ class LiveEngine:
         if self.broker.resumed:
             self._check_identity(st.extra.get("identity", {}), identity)
             self.trade_from = st.extra.get("trade_from")
+            if trade_from is not None and trade_from != self.trade_from:
+                raise ArtifactError(f"--trade-from {_fmt(trade_from)} differs from {_fmt(self.trade_from)} that "
+                                    f"{self.broker.state_path} was started with; drop the option to resume, or "
+                                    f"use another --state-dir")
         else:
             self.trade_from = trade_from if trade_from is not None else default_trade_from(rb, feed)
             if self.trade_from is None:  # open-ended feed: trade from the bar forming now

@@ -217,7 +217,7 @@ class ExchangeFeed:
         last = since - 1
         first, polls = True, 0
         while self.max_polls is None or polls < self.max_polls:
-            rows = self._fetch(last + 1 if not first else since, first)
+            rows = self._fetch(since if first else max(since, last + step), first)
             first = False
             polls += 1
             new = self._closed(rows, last)
