@@ -34,7 +34,7 @@ def test_attention_summary_shapes_rows_and_lags(model) -> None:
     np.testing.assert_allclose(s.per_head.sum(axis=-1), 1.0, atol=1e-5)  # softmax rows
     np.testing.assert_allclose(s.lag_profile[:, 0], s.mean[:, -1, -1])  # lag 0 = decision bar to itself
     np.testing.assert_allclose(s.lag_profile[:, T - 1], s.mean[:, -1, 0])  # oldest key
-    assert s.to_json()["top_lags"]["layer_0"][0] == int(np.argmax(s.lag_profile[0]))
+    assert s.to_json()["top_lags"]["layer_1"][0] == int(np.argmax(s.lag_profile[0]))
 
 
 def test_lag_profile_by_hand() -> None:

@@ -30,7 +30,7 @@ class AttentionSummary:
 
     def to_json(self) -> dict:
         """Small JSON summary: lag profiles per layer and the most attended lags."""
-        top = {f"layer_{i}": [int(k) for k in np.argsort(-p)[:5]] for i, p in enumerate(self.lag_profile)}
+        top = {f"layer_{i + 1}": [int(k) for k in np.argsort(-p)[:5]] for i, p in enumerate(self.lag_profile)}
         return {"n_windows": self.n_windows, "layers": int(self.per_head.shape[0]),
                 "heads": int(self.per_head.shape[1]), "seq_len": int(self.per_head.shape[2]),
                 "lag_profile": self.lag_profile.round(6).tolist(), "top_lags": top}

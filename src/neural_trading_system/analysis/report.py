@@ -105,7 +105,7 @@ figure{margin:1.2em 0} figure img{max-width:100%;height:auto;border:1px solid #e
 figcaption{color:#555;font-size:.9em} table{border-collapse:collapse;margin:.8em 0;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right} th{background:#f3f3f3}
 td:first-child,th:first-child{text-align:left} caption{text-align:left;font-weight:bold;padding:.3em 0}
-nav a{margin-right:1em} .note{color:#555;font-size:.92em}
+nav a{margin-right:1em} #run-info td{text-align:left} .note{color:#555;font-size:.92em}
 """
 
 

@@ -23,6 +23,7 @@ def draw_event_study(study: dict):
             ax.axhline(float(study[f"{key}_baseline"]), color=color, ls="--", lw=1, alpha=0.7,
                        label=f"{name}: mean over all test windows")
     ax.axvline(0, color="black", lw=0.8)
+    ax.set_xticks(off[::2] if len(off) > 11 else off)
     ax.set_xlabel("bars relative to the exit event (0 = first bar where target_exit or target_sl is 1)")
     ax.set_ylabel("mean predicted probability")
     ax.set_title(f"Exit awareness: head probabilities around {int(study['n_events'])} exit events (test)")

@@ -14,8 +14,8 @@ def _axis_labels(ax, explained: np.ndarray | None) -> None:
         ax.set_xlabel("latent dimension 1 (regime_mu)")
         ax.set_ylabel("latent dimension 2 (regime_mu)")
     else:
-        ax.set_xlabel(f"PC1 of regime_mu ({100 * explained[0]:.0f}% of train variance)")
-        ax.set_ylabel(f"PC2 of regime_mu ({100 * explained[1]:.0f}% of train variance)")
+        ax.set_xlabel(f"PC1 of regime_mu ({100 * explained[0]:.1f}% of train variance)")
+        ax.set_ylabel(f"PC2 of regime_mu ({100 * explained[1]:.1f}% of train variance)")
 
 
 def draw_regime_scatter(coords: np.ndarray, target_return: np.ndarray, explained: np.ndarray | None,
