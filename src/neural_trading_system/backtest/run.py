@@ -224,7 +224,7 @@ def _streaming_neural(rb, rf: RegimeFilter, policy: Policy, full: pl.DataFrame, 
     from .strategy import NeuralStrategy, run_cerebro
 
     predictor = StreamingPredictor(rb, rf)
-    predictor.warm_up(full.slice(0, start))
+    predictor.warm_up(full.slice(0, start), score=False)
     n = frame.height
     close = frame["close"].to_numpy().astype(np.float64)
     d = Decisions(np.zeros(n, bool), np.zeros(n, bool), np.zeros(n), np.full(n, np.inf), close)

@@ -156,13 +156,20 @@ class StreamingPredictor:
         self._first_feature_bar = int(self.extractor.first_valid_row_)
         self.bars_seen = 0
 
-    def warm_up(self, frame: Any) -> list[Decision]:
-        """Feed every bar of an OHLCV frame (Polars, the data contract) in order; return the decisions."""
-        cols = [frame[c].to_list() for c in ("timestamp", *_OHLCV)]
-        return [self.update(dict(zip(("timestamp", *_OHLCV), row))) for row in zip(*cols)]
+    def warm_up(self, frame: Any, score: bool = True) -> list[Decision]:
+        """Feed every bar of an OHLCV frame (Polars, the data contract) in order; return the decisions.
 
-    def update(self, bar: Mapping[str, Any] | Any) -> Decision:
-        """Consume one closed bar (mapping or object with timestamp and OHLCV) → :class:`Decision`."""
+        ``score=False`` only advances the indicators and the feature buffer (no model call): the
+        fast way to bring the predictor up to date before the bars whose outputs matter.
+        """
+        cols = [frame[c].to_list() for c in ("timestamp", *_OHLCV)]
+        return [self.update(dict(zip(("timestamp", *_OHLCV), row)), score) for row in zip(*cols)]
+
+    def update(self, bar: Mapping[str, Any] | Any, score: bool = True) -> Decision:
+        """Consume one closed bar (mapping or object with timestamp and OHLCV) → :class:`Decision`.
+
+        ``score=False``: update the state but skip the model (the decision stays not warm).
+        """
         t0 = time.perf_counter()
         get = bar.get if isinstance(bar, Mapping) else (lambda k, _b=bar: getattr(_b, k))
         o, h, l, c, v = (float(get(k)) for k in _OHLCV)
@@ -181,7 +188,7 @@ class StreamingPredictor:
         finite = bool(np.isfinite(row).all())
         self._finite_run = self._finite_run + 1 if finite else 0
         self._feats.push(np.nan_to_num(row, nan=0.0, posinf=0.0, neginf=0.0))
-        if self._finite_run < self.seq_len or bar_i < self._first_warm_bar:
+        if not score or self._finite_run < self.seq_len or bar_i < self._first_warm_bar:
             return d
         self._score(d)
         d.latency_ms = (time.perf_counter() - t0) * 1e3
