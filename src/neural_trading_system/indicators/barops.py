@@ -75,8 +75,18 @@ def rank_below(x: np.ndarray, start: int, w: int) -> np.ndarray:
     """Percent of the previous ``w`` values (bars ``i-w … i-1``) strictly below ``x[i]``, for
     ``i = start … n-1``; shape ``(n - start,)``, 0..100, NaN unless all ``w + 1`` values exist.
 
-    ``w`` vectorized passes (one per lag), as a per-bar loop would be on the bulk path.
+    ``w`` vectorized passes (one per lag), as a per-bar loop would be on the bulk path. One
+    streamed bar (``start == n - 1``) counts over its window in one pass instead (the same count,
+    so the same value).
     """
+    if x.shape[0] - start == 1:
+        c = x[start]
+        if start < w or not np.isfinite(c):
+            return np.array([np.nan])
+        win = x[start - w: start]
+        if not np.isfinite(win).all():
+            return np.array([np.nan])
+        return np.array([100.0 * float(np.count_nonzero(win < c)) / w])
     cur = x[start:]
     ok = np.isfinite(cur)
     below = np.zeros(cur.shape[0])
