@@ -16,7 +16,7 @@ from neural_trading_system.evaluation.report import METRICS
 @pytest.mark.slow
 def test_two_folds_one_seed_tables(tiny_cfg):
     calls = []
-    out = run_evaluation(tiny_cfg.with_overrides({"run_name": "ev"}), 2, 1, "expanding", 1,
+    out = run_evaluation(tiny_cfg.with_overrides({"run_name": "ev"}), 2, 1, "expanding", 2,  # 2 spawned workers
                          progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (2, 2)
     assert [(r["fold"], r["model"]) for r in out.records] == [(f, m) for f in (0, 1) for m in MODELS]
