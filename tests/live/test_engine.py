@@ -154,3 +154,46 @@ def test_nts_live_prints_a_line_per_traded_bar_and_stops_at_max_bars(live_run, r
     r = CliRunner().invoke(app, ["live", str(live_run), "--replay", str(path), "--state-dir", str(tmp_path / "s"),
                                  "--set", "backtest.commission=0.01"])
     assert r.exit_code == 2 and "another backtest" in r.output
+
+
+def test_exchange_feed_through_the_engine_survives_errors_and_trades_from_start_up(live_bundle, replay_csv,
+                                                                                  tmp_path, caplog):
+    import ccxt
+
+    from neural_trading_system.live.feeds import ExchangeFeed
+
+    f = pl.read_csv(replay_csv).head(360)
+    rows = f.select(["timestamp", "open", "high", "low", "close", "volume"]).rows()
+    step = int(rows[1][0] - rows[0][0])
+    start = 330  # bars 0..329 are history at start-up; 330.. close one per poll
+    clock = {"ms": rows[start][0] + 1}
+
+    class Fake:
+        id = "fake"
+
+        def __init__(self):
+            self.n = 0
+
+        def fetch_ohlcv(self, symbol, timeframe, since, limit):
+            self.n += 1
+            if self.n in (3, 4):
+                raise ccxt.RequestTimeout("read timed out")
+            closed = [list(r) for r in rows if since <= r[0] and r[0] + step <= clock["ms"]]
+            return closed[-limit:] + [list(rows[-1])]  # plus a candle still forming (or a repeat)
+
+    def sleep(s):
+        if s == 60:  # a poll wait: one more bar closes
+            clock["ms"] += step
+
+    feed = ExchangeFeed(Fake(), "SYN/USD", "4h", history_bars=start, poll_seconds=60, backoff_s=0.1,
+                        max_polls=40, sleep=sleep, now_ms=lambda: clock["ms"])
+    with caplog.at_level(logging.WARNING):
+        eng, s = _run(live_bundle, feed, tmp_path / "x")
+    assert eng.trade_from == rows[start][0]
+    assert s.bars == 360 and s.traded_bars == 360 - start and s.skipped == 0
+    assert caplog.text.count("RequestTimeout") == 2
+    # the same bars replayed from the file with the same first traded bar: the same events
+    path = tmp_path / "same.csv"
+    f.write_csv(path)
+    _run(live_bundle, ListFeed(ReplayFeed(path).bars, step), tmp_path / "y", trade_from=rows[start][0])
+    assert read_trade_log(tmp_path / "x" / "trades.jsonl") == read_trade_log(tmp_path / "y" / "trades.jsonl")

@@ -88,7 +88,7 @@ def _make_feed(rb, replay, speed, exchange, symbol, interval, history_bars):
     if not symbol or not interval:
         raise ConfigError("--exchange needs --symbol (e.g. BTC/USDT) and --interval (e.g. 4h)")
     lc = rb.config.live
-    return ExchangeFeed(make_live_exchange(exchange), symbol, interval, history_bars=history_bars,
+    return ExchangeFeed(make_live_exchange(exchange, lc.timeout_seconds), symbol, interval, history_bars=history_bars,
                         poll_seconds=lc.poll_seconds, max_retries=lc.max_retries)
 
 

@@ -122,9 +122,9 @@ class LiveEngine:
                                     f"use another --state-dir")
         else:
             self.trade_from = trade_from if trade_from is not None else default_trade_from(rb, feed)
-            if self.trade_from is None:  # open-ended feed: trade from the bar forming now
+            if self.trade_from is None:  # open-ended feed: trade from the bar forming at start-up
                 step = self.interval_ms or 1
-                self.trade_from = int(time.time() * 1000) // step * step
+                self.trade_from = int(getattr(feed, "start_ms", None) or int(time.time() * 1000) // step * step)
             st.extra.update(identity=identity, trade_from=self.trade_from)
         self._rewarm()
 

@@ -141,15 +141,16 @@ def redact(text: str, environ: dict[str, str] | None = None) -> str:
     return text
 
 
-def make_live_exchange(exchange_id: str) -> Any:
-    """A ccxt exchange by id with the environment's credentials (``enableRateLimit`` on)."""
+def make_live_exchange(exchange_id: str, timeout_s: float = 30.0) -> Any:
+    """A ccxt exchange by id with the environment's credentials (``enableRateLimit`` on, requests
+    time out after ``timeout_s``: ``live.timeout_seconds``)."""
     from ..data.exchange import import_ccxt
 
     ccxt = import_ccxt()
     cls = getattr(ccxt, exchange_id, None)
     if cls is None or not isinstance(cls, type):
         raise DataSourceError(f"unknown exchange '{exchange_id}' (--exchange); expected a ccxt id such as binance")
-    return cls({"enableRateLimit": True, **exchange_credentials()})
+    return cls({"enableRateLimit": True, "timeout": int(timeout_s * 1000), **exchange_credentials()})
 
 
 class ExchangeFeed:
@@ -178,6 +179,8 @@ class ExchangeFeed:
         self.limit, self.max_polls = int(limit), max_polls
         self._sleep, self._now = sleep, now_ms
         self.total: int | None = None  # open-ended
+        #: open time of the bar forming at start-up: the first bar a live run trades by default
+        self.start_ms = now_ms() // self.interval_ms * self.interval_ms
         self.source = f"{getattr(exchange, 'id', type(exchange).__name__)} {symbol} {interval}"
         self.errors = 0
 
@@ -206,8 +209,9 @@ class ExchangeFeed:
         out = []
         for r in sorted(rows, key=lambda r: r[0]):
             ts = int(r[0])
-            if ts > after and ts + self.interval_ms <= now:
+            if ts > after and ts + self.interval_ms <= now:  # new and closed (a page may repeat a candle)
                 out.append(Bar(ts, float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5])))
+                after = ts
         return out
 
     def __iter__(self) -> Iterator[Bar]:
