@@ -11,8 +11,8 @@ Backtrader strategies are held equal by a test):
    (the account stays flat; Backtrader's broker does the same).
 3. **Long only, one position at a time**, never resized: enter when flat, exit everything.
 4. **Entry** at t when flat, ``t < N - 2`` and :attr:`Decisions.entry` ``[t]``; ``units =
-   size[t] * equity[t] * (1 - 1e-6) / (close[t] * (1 + slippage) * (1 + commission))`` (so a fill
-   at the decision price never needs more cash than the equity).
+   size[t] * equity[t] * (1 - 0.005) / (close[t] * (1 + slippage) * (1 + commission))`` (so a fill
+   at up to 0.5 % above the decision price never needs more cash than the equity).
 5. **Stop**: ``stop = entry fill price - stop_distance[t_entry_decision]`` (``atr_stop_mult *
    ATR(14)`` at the entry decision bar). A closing stop: it is hit when ``close[t] <= stop``, and the
    exit fills at the next open like any other exit.
@@ -222,9 +222,9 @@ class Order:
     stop_distance: float = np.inf
 
 
-#: fraction of the equity an entry leaves unspent, so float rounding never rejects a full-size order filled at the
-#: decision price (an open equal to the previous close is the usual case)
-CASH_BUFFER = 1e-6
+#: fraction of the equity an entry leaves unspent, so a full-size order survives an adverse gap of up to 0.5 %
+#: between the decision close and the fill open (a larger gap-up rejects it: rule 2)
+CASH_BUFFER = 0.005
 
 
 def entry_units(size: float, equity: float, close: float, cfg: BacktestConfig) -> float:
