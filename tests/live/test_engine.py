@@ -18,8 +18,8 @@ from neural_trading_system.live.engine import LiveEngine
 from neural_trading_system.live.feeds import ReplayFeed
 
 ROOT = Path(__file__).resolve().parents[2]
-SHORT = 420  # bars of the short replay (warm-up + ~120 traded bars)
-TRADE_FROM_BAR = 300
+SHORT = 300  # bars of the short replay (warm-up + 100 traded bars)
+TRADE_FROM_BAR = 200
 
 
 def _short_csv(replay_csv: Path, tmp: Path, n: int = SHORT) -> tuple[Path, int]:
@@ -76,7 +76,7 @@ def test_duplicates_out_of_order_and_gaps_are_logged_and_skipped(live_bundle, re
 
     bars = list(clean.bars)
     dirty = list(bars)
-    for i in (350, 330, 310, 200):  # a duplicate and an older bar after each of these
+    for i in (250, 230, 210, 120):  # a duplicate and an older bar after each of these
         dirty[i + 1: i + 1] = [bars[i], bars[i - 5]]
     with caplog.at_level(logging.WARNING, logger="neural_trading_system.live.engine"):
         _, s = _run(live_bundle, ListFeed(dirty, clean.interval_ms, total=len(dirty)), tmp_path / "dirty",
@@ -87,9 +87,9 @@ def test_duplicates_out_of_order_and_gaps_are_logged_and_skipped(live_bundle, re
     assert got == ref  # the same decisions and fills, as if the bad bars never came
 
     caplog.clear()
-    gappy = bars[:250] + bars[254:320]  # 4 bars missing
+    gappy = bars[:150] + bars[154:220]  # 4 bars missing
     with caplog.at_level(logging.WARNING, logger="neural_trading_system.live.engine"):
-        _, s = _run(live_bundle, ListFeed(gappy, clean.interval_ms), tmp_path / "gap", trade_from=bars[260].ts)
+        _, s = _run(live_bundle, ListFeed(gappy, clean.interval_ms), tmp_path / "gap", trade_from=bars[160].ts)
     assert s.gaps == 1 and s.missing_bars == 4 and s.bars == len(gappy)
     assert "gap: 4 bar(s) missing" in caplog.text
 
@@ -136,14 +136,14 @@ def test_nts_live_prints_a_line_per_traded_bar_and_stops_at_max_bars(live_run, r
 
     from neural_trading_system.cli import app
 
-    path, tf = _short_csv(replay_csv, tmp_path, n=330)
+    path, tf = _short_csv(replay_csv, tmp_path, n=230)
     tf_iso = pl.Series([tf]).cast(pl.Datetime("ms")).dt.strftime("%Y-%m-%dT%H:%M:%S")[0]
     r = CliRunner().invoke(app, ["live", str(live_run), "--replay", str(path), "--state-dir", str(tmp_path / "s"),
-                                 "--trade-from", tf_iso, "--max-bars", "310"])
+                                 "--trade-from", tf_iso, "--max-bars", "210"])
     assert r.exit_code == 0, r.output
     lines = [ln for ln in r.output.splitlines() if " entry " in ln and "pnl" in ln]
-    assert len(lines) == 10  # bars 300..309 traded
-    assert "310 bars processed (10 traded" in r.output
+    assert len(lines) == 10  # bars 200..209 traded
+    assert "210 bars processed (10 traded" in r.output
     # the same state directory continues where it stopped
     r = CliRunner().invoke(app, ["live", str(live_run), "--replay", str(path), "--state-dir", str(tmp_path / "s"),
                                  "--trade-from", tf_iso])

@@ -72,10 +72,16 @@ def default_trade_from(rb: Any, feed: Any) -> int | None:
 
     from ..backtest.guard import data_window
 
+    from ..errors import OutOfSampleError
+
     first_full = int(rb.bundle.extractor.first_valid_row_) + rb.config.model.seq_len - 1
     ts = pl.Series("timestamp", [b.ts for b in feed.bars]).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC")
-    w = data_window(rb.manifest, rb.bundle.captured.frame["timestamp"], ts, first_full,
-                    rb.config.backtest.allow_in_sample, feed.source)
+    try:
+        w = data_window(rb.manifest, rb.bundle.captured.frame["timestamp"], ts, first_full,
+                        rb.config.backtest.allow_in_sample, feed.source)
+    except OutOfSampleError as exc:
+        raise OutOfSampleError(f"{exc}. For nts live: pass --trade-from DATE to paper-trade earlier bars "
+                               f"(in sample)") from None
     log.info("trading window: %s", w.note)
     return int(feed.bars[w.start].ts)
 
@@ -126,6 +132,7 @@ class LiveEngine:
                 step = self.interval_ms or 1
                 self.trade_from = int(getattr(feed, "start_ms", None) or int(time.time() * 1000) // step * step)
             st.extra.update(identity=identity, trade_from=self.trade_from)
+        self._warn_in_sample()
         self._rewarm()
 
     # --- resume ---------------------------------------------------------------------------------------------
@@ -136,6 +143,19 @@ class LiveEngine:
                 raise ArtifactError(f"paper-trading state was written for another {k}: expected {old.get(k)!r}, "
                                     f"found {new.get(k)!r}. Use another --state-dir, or the same run, feed and "
                                     f"settings to resume")
+
+    def _warn_in_sample(self) -> None:
+        """An explicit ``trade_from`` before the run's validation cutoff trades bars the model saw."""
+        m = self.rb.manifest
+        try:
+            last = int(m["splits"]["val"]["last_bar"]) + int(m["horizon"])
+            run_ts = self.rb.bundle.captured.frame["timestamp"].dt.epoch("ms")
+            cutoff = int(run_ts[min(last, len(run_ts) - 1)])
+        except (KeyError, TypeError, ValueError):
+            return
+        if self.trade_from <= cutoff:
+            log.warning("IN-SAMPLE: trading from %s, but the run trained and validated on bars up to %s",
+                        _fmt(self.trade_from), _fmt(cutoff))
 
     def _rewarm(self) -> None:
         """Cut ``bars.jsonl`` to the snapshot's length and replay it into the predictor (no trading)."""
@@ -148,10 +168,11 @@ class LiveEngine:
             return
         t0 = time.perf_counter()
         n = 0
-        with open(self.bars_path, encoding="utf-8") as fh:
-            for line in fh:
-                self.predictor.update(Bar.from_json(json.loads(line)))
-                n += 1
+        if self.bars_path.is_file():
+            with open(self.bars_path, encoding="utf-8") as fh:
+                for line in fh:
+                    self.predictor.update(Bar.from_json(json.loads(line)))
+                    n += 1
         if n != st.bars_processed:
             raise ArtifactError(f"{self.bars_path} holds {n} bars but {self.broker.state_path} says "
                                 f"{st.bars_processed} were processed; the state directory was edited by hand: move "
