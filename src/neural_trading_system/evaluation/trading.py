@@ -5,9 +5,9 @@ decisions by :class:`~..backtest.policy.Policy` (neural and LightGBM alike; no r
 so the two models are held to the same rules), the SMA crossover and buy & hold from
 :mod:`~..backtest.baselines`, executed by :func:`~..backtest.engine.simulate` (decision at the close
 of bar t, fill at the open of t+1 with slippage, commission per side, every trade closed by the end).
-Buy & hold asks to enter at every bar until it is filled, with a 1 % cash cushion
-(``backtest.buy_hold_decisions`` asks once, all in, and the engine refuses an order that costs more
-than the cash, which an all-in order does whenever the next open gaps above the decision close).
+Buy & hold asks to enter at every bar until it is filled (``backtest.buy_hold_decisions`` asks once;
+the engine refuses an entry that costs more than the cash, which a gap-up open beyond the policy's
+cash reserve can cause).
 The simulated bars are the test windows' end bars plus the bar after the last one (its open fills
 the last decision). ATR(14) and ``ctx_vol_regime`` feed the policy's stop and high-volatility scale.
 """
@@ -25,8 +25,6 @@ from .scores import probability_scores
 __all__ = ["score_test_period", "STRATEGIES"]
 
 STRATEGIES = ("neural", "lightgbm", "classic_rule", "buy_hold")
-BUY_HOLD_CUSHION = 0.01
-"""Buy & hold invests ``max_position / (1 + cushion)`` of equity so a gap-up open still fills."""
 
 
 def score_test_period(cfg: Config, bars: pl.DataFrame, test: np.ndarray, event: np.ndarray,
@@ -63,7 +61,6 @@ def score_test_period(cfg: Config, bars: pl.DataFrame, test: np.ndarray, event: 
     decisions["classic_rule"] = sma_cross_decisions(c[: seg[-1] + 1], int(seg[0]), bcfg)
     bh = buy_hold_decisions(c[seg], bcfg)
     bh.entry[:] = True  # retried until filled: an all-in order is refused when the next open gaps above the close
-    bh.size[:] = bcfg.max_position / (1.0 + BUY_HOLD_CUSHION)
     decisions["buy_hold"] = bh
     scores = {"neural": preds["neural"]["entry_prob"], "lightgbm": preds["lightgbm"]["entry_prob"],
               "classic_rule": decisions["classic_rule"].entry[:-1].astype(np.float64)}  # the rule's long state
