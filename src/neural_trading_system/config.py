@@ -263,6 +263,13 @@ class BacktestConfig(_Section):
     min_regime_win_rate: float = Field(0.45, ge=0, le=1)
     high_vol_scale: float = Field(0.5, gt=0, le=1)
     allow_in_sample: bool = False
+    entry_quantile: float | None = Field(0.8, gt=0, lt=1)
+    """When set, the entry threshold is this quantile of the model's entry probabilities on the
+    validation split (never the test split), replacing ``entry_threshold``: a model whose
+    probabilities sit near the base rate still trades its strongest signals. None: use
+    ``entry_threshold`` as given."""
+    exit_quantile: float | None = Field(0.8, gt=0, lt=1)
+    """Like ``entry_quantile``, for the exit probability and ``exit_threshold``."""
     regime_clusters: int = Field(4, ge=2, le=64)
     """KMeans clusters of the VAE latent (fitted on the training windows) the regime filter scores."""
     sma_fast: int = Field(20, ge=1)

@@ -144,6 +144,24 @@ class RegimeFilter:
         return cls.from_dict(read_json(path, "regime filter"), str(path))
 
 
+def calibrate_thresholds(cfg: BacktestConfig, val_preds: Mapping[str, np.ndarray]) -> BacktestConfig:
+    """The backtest config with entry/exit thresholds set from VALIDATION-split probabilities.
+
+    ``entry_threshold := quantile(val entry_prob, entry_quantile)`` and likewise for exits, when
+    the quantiles are set; learned on validation windows only, so the test period stays unseen.
+    Every engine (Backtrader, :func:`.engine.simulate`, live) takes its thresholds from here.
+    """
+    update: dict[str, float] = {}
+    for key, q, thr in (("entry_prob", cfg.entry_quantile, "entry_threshold"),
+                        ("exit_prob", cfg.exit_quantile, "exit_threshold")):
+        v = np.asarray(val_preds.get(key, []), dtype=np.float64)
+        v = v[np.isfinite(v)]
+        if q is not None and v.size:
+            # strictly above the quantile: a constant (or zero) signal never clears its own threshold
+            update[thr] = float(np.nextafter(np.quantile(v, q), np.inf))
+    return cfg.model_copy(update=update)
+
+
 @dataclass
 class Policy:
     """The neural decision rules (see the module docstring) for one config.

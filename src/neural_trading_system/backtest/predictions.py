@@ -96,3 +96,20 @@ def fit_regime_filter(rb: Any, cache_dir: Path | None = None, batch_size: int = 
     if path is not None:
         rf.save(path, key)
     return rf
+
+
+def validation_predictions(rb: Any, batch_size: int = 512) -> dict[str, np.ndarray]:
+    """The model's predictions on the run's validation windows (threshold calibration)."""
+    val = np.asarray(rb.bundle.split.val, dtype=np.int64)
+    return batch_predictions(rb.model, rb.bundle.X, val, rb.config.model.seq_len, batch_size=batch_size)
+
+
+def neural_policy(rb: Any, bcfg: Any, rf: RegimeFilter) -> tuple[Any, Any]:
+    """``(calibrated backtest config, Policy)`` of the neural strategy: one definition for the
+    backtest, its streaming mode and the live paper broker."""
+    from .policy import Policy, calibrate_thresholds, payoff_ratio
+
+    cal = calibrate_thresholds(bcfg, validation_predictions(rb))
+    log.info("neural thresholds (validation quantiles): entry %.4f, exit %.4f", cal.entry_threshold,
+             cal.exit_threshold)
+    return cal, Policy(cal, payoff_ratio(rb.config.labels), rf.allowed(cal.min_regime_win_rate))

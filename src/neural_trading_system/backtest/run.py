@@ -24,7 +24,7 @@ from ..config import BacktestConfig, DataConfig
 from .engine import SimResult, simulate
 from .guard import TradeWindow, data_window, run_window
 from .metrics import Metrics, bars_per_year, compute_metrics
-from .policy import Decisions, Policy, RegimeFilter, payoff_ratio
+from .policy import Decisions, Policy, RegimeFilter, calibrate_thresholds, payoff_ratio
 
 __all__ = ["BacktestResult", "StrategyRun", "run_backtest", "STRATEGY_LABELS"]
 
@@ -126,7 +126,7 @@ def run_backtest(run_dir: str | Path | None = None, data_cfg: DataConfig | None 
     """
     from ..pipeline import load_run_bundle
     from .baselines import buy_hold_decisions, fit_lightgbm, sma_cross_decisions
-    from .predictions import atr_bulk, batch_predictions, fit_regime_filter, vol_regime_bulk
+    from .predictions import atr_bulk, batch_predictions, fit_regime_filter, neural_policy, vol_regime_bulk
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -158,7 +158,7 @@ def run_backtest(run_dir: str | Path | None = None, data_cfg: DataConfig | None 
     atr = atr_bulk(arr["open"], arr["high"], arr["low"], arr["close"])[s:e + 1]
     vol_regime = vol_regime_bulk(arr["close"], cfg)[s:e + 1]
     close = arr["close"][s:e + 1]
-    policy = Policy(bcfg, payoff_ratio(cfg.labels), rf.allowed(bcfg.min_regime_win_rate))
+    neural_cfg, policy = neural_policy(rb, bcfg, rf)
     runs: dict[str, StrategyRun] = {}
     bpy = bars_per_year(mk.interval)
 
@@ -175,7 +175,7 @@ def run_backtest(run_dir: str | Path | None = None, data_cfg: DataConfig | None 
 
     t = time.perf_counter()
     if streaming:
-        preds, sim, d = _streaming_neural(rb, rf, policy, mk.frame, s, frame, bcfg)
+        preds, sim, d = _streaming_neural(rb, rf, policy, mk.frame, s, frame, neural_cfg)
         preds.update(atr=atr, vol_regime=vol_regime)
         timings["neural_streaming"] = time.perf_counter() - t
     else:
@@ -245,6 +245,8 @@ def _lightgbm(rb, mk: _Market, bars: np.ndarray, close: np.ndarray, atr: np.ndar
     rf = RegimeFilter.fit(run_regime[train], b.labels["target_return"].to_numpy()[train], 3, source="ctx_vol_regime")
     ctx_vol = volatility_context(mk.frame["close"].to_numpy().astype(np.float64), cfg.labels).vol[bars]
     preds = model.predict(mk.X[bars], ctx_vol)
+    all_vol = volatility_context(b.captured.frame["close"].to_numpy().astype(np.float64), cfg.labels).vol
+    bcfg = calibrate_thresholds(bcfg, model.predict(b.X[val], all_vol[val]))  # validation quantiles, as neural
     policy = Policy(bcfg, payoff_ratio(cfg.labels), rf.allowed(bcfg.min_regime_win_rate))
     d = policy.decisions(preds, close, atr, vol_regime, np.nan_to_num(vol_regime, nan=1.0).astype(np.int64))
     return d, execute(d)

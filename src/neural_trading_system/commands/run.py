@@ -69,19 +69,19 @@ def print_run_summary(out) -> None:
     if quality:
         info.add_row("model quality (test)", ", ".join(quality))
     info.add_row("report", str(getattr(out.analysis, "report_path", "-")))
-    info.add_row("dashboard", str(getattr(out.backtest, "dashboard_path", "-")))
+    info.add_row("dashboard", str(getattr(out.backtest, "dashboard", None) or "-"))
     info.add_row("stage times (s)", ", ".join(f"{k} {v:.1f}" for k, v in out.timings.items()))
     console.print(info)
     metrics = getattr(out.backtest, "metrics", None) or {}
     if metrics:
         t = Table(title="Backtest on the test split (out of sample, after costs)")
-        cols = [("total_return", True), ("annualized_return", True), ("sharpe", False), ("sortino", False),
-                ("max_drawdown", True), ("win_rate", True), ("profit_factor", False), ("n_trades", False),
-                ("exposure", True)]
-        t.add_column("strategy")
-        for c, _ in cols:
-            t.add_column(c.replace("_", " "), justify="right")
+        cols = [("total_return", True, "return"), ("annualized_return", True, "ann."), ("sharpe", False, "Sharpe"),
+                ("sortino", False, "Sortino"), ("max_drawdown", True, "max DD"), ("win_rate", True, "win"),
+                ("profit_factor", False, "PF"), ("n_trades", False, "trades"), ("exposure", True, "exposure")]
+        t.add_column("strategy", no_wrap=True)
+        for _, _, head in cols:
+            t.add_column(head, justify="right", no_wrap=True)
         for name, m in metrics.items():
             md = m.to_dict() if hasattr(m, "to_dict") else dict(m)
-            t.add_row(name, *[_fmt(md.get(c), pct) for c, pct in cols])
+            t.add_row(name, *[_fmt(md.get(c), pct) for c, pct, _ in cols])
         console.print(t)

@@ -28,7 +28,8 @@ STRATEGIES = ("neural", "lightgbm", "classic_rule", "buy_hold")
 
 
 def score_test_period(cfg: Config, bars: pl.DataFrame, test: np.ndarray, event: np.ndarray,
-                      preds: Mapping[str, Mapping[str, np.ndarray]], fold: int, seed: int) -> list[dict[str, Any]]:
+                      preds: Mapping[str, Mapping[str, np.ndarray]], fold: int, seed: int,
+                      val_preds: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> list[dict[str, Any]]:
     """One record per strategy for the test end bars ``test`` ``(S,)`` (consecutive).
 
     ``bars``: prices (``open``, ``high``, ``low``, ``close``) and labels (``ctx_vol_regime``) of every bar;
@@ -37,6 +38,7 @@ def score_test_period(cfg: Config, bars: pl.DataFrame, test: np.ndarray, event: 
     ``sl_prob``, ``expected_return``, ``volatility``, each ``(S,)``).
     """
     from ..backtest import Policy, compute_metrics, payoff_ratio, simulate
+    from ..backtest.policy import calibrate_thresholds
     from ..backtest.baselines import buy_hold_decisions, sma_cross_decisions
     from ..backtest.metrics import bars_per_year
     from ..backtest.predictions import atr_bulk
@@ -54,9 +56,14 @@ def score_test_period(cfg: Config, bars: pl.DataFrame, test: np.ndarray, event: 
     def pad(v: np.ndarray) -> np.ndarray:  # the extra fill bar has no prediction (never enters)
         return np.concatenate([np.asarray(v, dtype=np.float64), [np.nan]])
 
-    decisions = {name: policy.decisions({k: pad(p[k]) for k in ("entry_prob", "exit_prob", "sl_prob",
-                                                                "expected_return", "volatility")},
-                                        c[seg], atr, vol_regime, None)
+    def policy_for(name: str) -> Policy:  # thresholds from that model's validation predictions, as the backtest
+        if not val_preds or name not in val_preds:
+            return policy
+        return Policy(calibrate_thresholds(bcfg, val_preds[name]), payoff_ratio(cfg.labels))
+
+    decisions = {name: policy_for(name).decisions({k: pad(p[k]) for k in ("entry_prob", "exit_prob", "sl_prob",
+                                                                          "expected_return", "volatility")},
+                                                  c[seg], atr, vol_regime, None)
                  for name, p in preds.items()}
     decisions["classic_rule"] = sma_cross_decisions(c[: seg[-1] + 1], int(seg[0]), bcfg)
     bh = buy_hold_decisions(c[seg], bcfg)

@@ -140,6 +140,7 @@ def run_job(eval_dir: str, fold: int, seed_index: int, threads: int) -> list[dic
     model = NeuralTradingModel(cfg.model, bundle.n_features)
     load_weights(model, result.weights_path)
     p_nn = predict(model, bundle.test)  # {head: (S,)} over the test windows
+    val_nn = predict(model, bundle.val)  # threshold calibration (validation quantiles), as the backtest
     t_nn = time.perf_counter() - t0
 
     entry = bars["target_entry"].to_numpy()
@@ -148,8 +149,10 @@ def run_job(eval_dir: str, fold: int, seed_index: int, threads: int) -> list[dic
     gbm = fit_lightgbm(X, bars, split.train, split.val, seed, base.backtest.lgbm_rounds)
     ctx_vol = bars["ctx_vol"].to_numpy()
     p_gb = gbm.predict(X[split.test], ctx_vol[split.test])
+    val_gb = gbm.predict(X[split.val], ctx_vol[split.val])
     t_gb = time.perf_counter() - t0
-    records = score_test_period(base, bars, split.test, event, {"neural": p_nn, "lightgbm": p_gb}, fold, seed_index)
+    records = score_test_period(base, bars, split.test, event, {"neural": p_nn, "lightgbm": p_gb}, fold, seed_index,
+                                val_preds={"neural": val_nn, "lightgbm": val_gb})
     extra = {"train_seconds": round(t_nn, 1), "lightgbm_seconds": round(t_gb, 1), "best_epoch": result.best_epoch,
              "epochs_run": result.epochs_run}
     for r in records:

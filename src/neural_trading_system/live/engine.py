@@ -98,8 +98,7 @@ class LiveEngine:
     def __init__(self, run: Any, feed: Iterable[Bar], state_dir: str | Path, trade_from: int | None = None,
                  overrides: dict[str, Any] | None = None, on_bar: Callable[[dict[str, Any]], None] | None = None,
                  interval_ms: int | None = None) -> None:
-        from ..backtest.policy import Policy, payoff_ratio
-        from ..backtest.predictions import fit_regime_filter
+        from ..backtest.predictions import fit_regime_filter, neural_policy
         from ..config import BacktestConfig
         from ..pipeline import load_run_bundle
         from .predictor import StreamingPredictor
@@ -110,14 +109,15 @@ class LiveEngine:
         self.bcfg = BacktestConfig.model_validate({**cfg.backtest.model_dump(), **overrides}) if overrides \
             else cfg.backtest
         self.rf = fit_regime_filter(rb, cache_dir=rb.run_dir / "backtest")
-        self.policy = Policy(self.bcfg, payoff_ratio(cfg.labels), self.rf.allowed(self.bcfg.min_regime_win_rate))
+        settings = self.bcfg.model_dump(mode="json")  # what the user chose (identity on resume), before calibration
+        self.bcfg, self.policy = neural_policy(rb, self.bcfg, self.rf)  # the backtest's calibrated thresholds
         self.predictor = StreamingPredictor(rb, self.rf)
         self.interval_ms = int(interval_ms or getattr(feed, "interval_ms", 0) or 0)
         self.dir = Path(state_dir)
         self.broker = PaperBroker(self.dir, self.bcfg)
         self.bars_path = self.dir / BARS_LOG
         identity = {"run_dir": str(Path(rb.run_dir).resolve()), "source": str(getattr(feed, "source", "")),
-                    "backtest": self.bcfg.model_dump(mode="json")}
+                    "backtest": settings}
         st = self.broker.state
         if self.broker.resumed:
             self._check_identity(st.extra.get("identity", {}), identity)
