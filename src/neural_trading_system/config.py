@@ -363,7 +363,9 @@ PRESETS: dict[str, dict[str, Any]] = {
                   "latent_dim": 4, "history_pool": 8},
         "training": {"batch_size": 64, "num_epochs": 3, "lr": 1e-3, "patience": 2},
     },
-    "default": {"preset": "default"},
+    # sized so `make demo` (nts run, 20,000 synthetic bars) finishes within 10 minutes on 2 CPU cores;
+    # `deep` is the preset for serious research runs
+    "default": {"preset": "default", "training": {"num_epochs": 6, "max_steps_per_epoch": 80, "patience": 3}},
     "deep": {
         "preset": "deep",
         "data": {"synthetic_bars": 50_000},
