@@ -91,13 +91,16 @@ def train_neural_system(
     exchange: str | None = None,
     preset: str = "default",
     run_name: str | None = None,
+    full: bool = True,
     **overrides: Any,
-) -> TrainOutcome:
-    """Train end to end, as the original system's entry point did.
+) -> "RunOutcome | TrainOutcome":
+    """The main job from Python, as the original system's entry point (and ``nts run``).
 
     With ``data`` a CSV/Parquet file is used; with ``exchange`` the market ``<coin>/USDT`` is
     downloaded through ccxt; with neither, the embedded synthetic market. ``start_date`` and
     ``end_date`` cut the data window; ``overrides`` are config keys (``seq_len=64``, ...).
+    ``full=False`` stops after training (a :class:`TrainOutcome`); otherwise the analysis report
+    and the backtest follow (a :class:`RunOutcome`).
     """
     o: dict[str, Any] = dict(overrides)
     if data is not None:
@@ -115,7 +118,7 @@ def train_neural_system(
     if run_name is not None:
         o["run_name"] = run_name
     cfg = resolve_config(config, preset, **o)
-    return train(cfg)
+    return run_main(cfg) if full else train(cfg)
 
 
 @dataclass

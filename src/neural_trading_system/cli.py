@@ -53,7 +53,7 @@ SyntheticOpt = typer.Option(False, "--synthetic", help="The embedded regime-swit
 BarsOpt = typer.Option(None, "--bars", help="Bars of synthetic market to generate.")
 SeedOpt = typer.Option(None, "--seed", help="Random seed (synthetic market and training).")
 NullOpt = typer.Option(False, "--null", help="Synthetic null market: driftless random walk, nothing to learn.")
-ExchangeOpt = typer.Option(None, "--exchange", help="ccxt exchange id to download from (needs the [exchange] extra).")
+ExchangeOpt = typer.Option(None, "--exchange", help="ccxt exchange id to download from (needs the \\[exchange] extra).")
 SymbolOpt = typer.Option(None, "--symbol", help="Market symbol, e.g. BTC/USDT.")
 IntervalOpt = typer.Option(None, "--interval", help="Bar interval, e.g. 4h.")
 StartOpt = typer.Option(None, "--start", help="Start date (inclusive, ISO).")
