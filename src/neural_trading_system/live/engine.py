@@ -171,7 +171,7 @@ class LiveEngine:
         if self.bars_path.is_file():
             with open(self.bars_path, encoding="utf-8") as fh:
                 for line in fh:
-                    self.predictor.update(Bar.from_json(json.loads(line)))
+                    self.predictor.update(Bar.from_json(json.loads(line)), score=False)  # state only
                     n += 1
         if n != st.bars_processed:
             raise ArtifactError(f"{self.bars_path} holds {n} bars but {self.broker.state_path} says "
@@ -230,7 +230,7 @@ class LiveEngine:
             ev = broker.fill_pending(bar.ts, k, bar.open)
             if ev is not None:
                 events.append(ev)
-        d = self.predictor.update(bar)
+        d = self.predictor.update(bar, score=traded)  # warm-up bars advance the state, no model call
         if traded:
             one = one_bar_decisions(self.policy, d, self.policy.allowed is not None)
             ev = broker.decide(bar.ts, k, one, None if total is None else total - pos)
