@@ -29,7 +29,8 @@ app = typer.Typer(
         "BTC/USDT --interval 4h --start DATE --end DATE. With none, the embedded synthetic market is used."
     ),
 )
-console = Console(stderr=False)
+# piped output (logs, CI) gets 120 columns instead of rich's 80 so the summary tables stay legible
+console = Console(stderr=False, width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 _DEBUG = {"on": False}
 
