@@ -6,9 +6,12 @@ with status 2; ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import os
 import sys
+import typing
 from pathlib import Path
 from typing import Any, Optional
 
@@ -117,16 +120,60 @@ def build_config(preset: str, config_file: Optional[Path], sets: Optional[list[s
 
 
 def _parse_sets(sets: list[str]) -> dict[str, Any]:
-    from .config import _parse_value
-    from .errors import ConfigError
+    from .config import parse_overrides
 
-    out: dict[str, Any] = {}
-    for item in sets:
-        if "=" not in item:
-            raise ConfigError(f"--set '{item}': expected key=value, e.g. --set seq_len=64")
-        k, v = item.split("=", 1)
-        out[k.strip()] = _parse_value(v.strip())
-    return out
+    return parse_overrides(sets, what="--set")
+
+
+_CONFIG_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("data", Optional[Path], DataOpt), ("synthetic", bool, SyntheticOpt), ("bars", Optional[int], BarsOpt),
+    ("seed", Optional[int], SeedOpt), ("null", bool, NullOpt), ("exchange", Optional[str], ExchangeOpt),
+    ("symbol", Optional[str], SymbolOpt), ("interval", Optional[str], IntervalOpt), ("start", Optional[str], StartOpt),
+    ("end", Optional[str], EndOpt), ("resample", Optional[str], ResampleOpt), ("repair", bool, RepairOpt),
+    ("force_recollect", bool, ForceOpt), ("preset", str, PresetOpt), ("config", Optional[Path], ConfigOpt),
+    ("set_", Optional[list[str]], SetOpt),
+)
+
+
+class ConfigArgs:
+    """The DATA, --preset, --config and --set options of one command invocation."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    @property
+    def data(self) -> Optional[Path]:
+        return self.values["data"]
+
+    def config(self, defaults: dict[str, Any] | None = None, extra: dict[str, Any] | None = None):
+        """The resolved Config: preset → file → ``defaults`` → DATA options → ``extra`` → --set."""
+        v = self.values
+        opts = run_command(data_overrides, v["data"], v["synthetic"], v["bars"], v["seed"], v["null"], v["exchange"],
+                           v["symbol"], v["interval"], v["start"], v["end"], v["resample"], v["repair"],
+                           v["force_recollect"])
+        return run_command(build_config, v["preset"], v["config"], v["set_"], {**(defaults or {}), **opts,
+                                                                                **(extra or {})})
+
+
+def config_options(fn):
+    """Give a command the DATA, --preset, --config and --set options, passed as ``cfg_args: ConfigArgs``."""
+    sig = inspect.signature(fn)
+    hints = typing.get_type_hints(fn)  # resolve the command's string annotations in its own module
+    own = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values()
+           if p.name != "cfg_args"]
+    added = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=opt, annotation=ann)
+             for name, ann, opt in _CONFIG_OPTIONS]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name, _, _ in _CONFIG_OPTIONS}
+        return fn(*args, cfg_args=ConfigArgs(values), **kwargs)
+
+    params = own + added
+    wrapper.__signature__ = sig.replace(parameters=params, return_annotation=None)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    del wrapper.__wrapped__  # typer must read this signature, not the wrapped one
+    return wrapper
 
 
 def run_command(fn, *args: Any, **kwargs: Any) -> Any:

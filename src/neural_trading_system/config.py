@@ -476,6 +476,17 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def parse_overrides(items: list[str], what: str = "override") -> dict[str, Any]:
+    """``['seq_len=64', 'training.lr=1e-3']`` → ``{'seq_len': 64, 'training.lr': 0.001}``."""
+    parsed: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"{what} '{item}': expected key=value, e.g. seq_len=64 or training.lr=1e-3")
+        k, v = item.split("=", 1)
+        parsed[k.strip()] = _parse_value(v.strip())
+    return parsed
+
+
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """Read a TOML or YAML config file into a dict (flat or nested keys)."""
     p = Path(path)
@@ -518,13 +529,7 @@ def load_config(
         nested = _deep_merge(nested, _nest(read_config_file(file)))
     if overrides:
         if isinstance(overrides, list):
-            parsed: dict[str, Any] = {}
-            for item in overrides:
-                if "=" not in item:
-                    raise ConfigError(f"override '{item}': expected key=value, e.g. seq_len=64 or training.lr=1e-3")
-                k, v = item.split("=", 1)
-                parsed[k.strip()] = _parse_value(v.strip())
-            overrides = parsed
+            overrides = parse_overrides(overrides)
         nested = _deep_merge(nested, _nest(overrides))
         if preset != "custom" and nested.get("preset") == preset:
             nested["preset"] = preset

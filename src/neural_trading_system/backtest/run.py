@@ -125,7 +125,7 @@ def run_backtest(run_dir: str | Path | None = None, data_cfg: DataConfig | None 
     Raises :class:`~..errors.OutOfSampleError` when nothing out of sample is left to trade.
     """
     from ..pipeline import load_run_bundle
-    from .baselines import buy_hold_decisions, fit_lightgbm, sma_cross_decisions
+    from .baselines import buy_hold_decisions, sma_cross_decisions
     from .predictions import atr_bulk, batch_predictions, fit_regime_filter, neural_policy, vol_regime_bulk
 
     timings: dict[str, float] = {}

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
 
-from ..cli import (
-    BarsOpt, ConfigOpt, DataOpt, EndOpt, ExchangeOpt, ForceOpt, IntervalOpt, NullOpt, PresetOpt, RepairOpt,
-    ResampleOpt, SeedOpt, SetOpt, StartOpt, SymbolOpt, SyntheticOpt, build_config, console, data_overrides,
-    run_command,
-)
+from ..cli import ConfigArgs, config_options, console, run_command
 
 
 def register(app: typer.Typer) -> None:
     @app.command("check-leakage")
+    @config_options
     def check_leakage_cmd(
-        data: Optional[Path] = DataOpt, synthetic: bool = SyntheticOpt, bars: Optional[int] = BarsOpt,
-        seed: Optional[int] = SeedOpt, null: bool = NullOpt, exchange: Optional[str] = ExchangeOpt,
-        symbol: Optional[str] = SymbolOpt, interval: Optional[str] = IntervalOpt, start: Optional[str] = StartOpt,
-        end: Optional[str] = EndOpt, resample: Optional[str] = ResampleOpt, repair: bool = RepairOpt,
-        force_recollect: bool = ForceOpt, preset: str = PresetOpt, config: Optional[Path] = ConfigOpt,
-        set_: Optional[list[str]] = SetOpt,
+        cfg_args: ConfigArgs,
         null_bars: int = typer.Option(30_000, "--null-bars", help="Bars of the null market for the no-edge check."),
         points: int = typer.Option(4, "--points", help="Random end bars t of the truncation checks (plus the last "
                                                        "validation and test bars)."),
@@ -39,9 +29,7 @@ def register(app: typer.Typer) -> None:
         """
         from ..evaluation.leakage import LEAKAGE_DEFAULTS, run_leakage_checks
 
-        extra = {**LEAKAGE_DEFAULTS, **data_overrides(data, synthetic, bars, seed, null, exchange, symbol, interval,
-                                                       start, end, resample, repair, force_recollect)}
-        cfg = run_command(build_config, preset, config, set_, extra)
+        cfg = cfg_args.config(defaults=LEAKAGE_DEFAULTS)
         results = run_command(run_leakage_checks, cfg, null_bars=null_bars, n_points=points, skip_null=skip_null,
                               progress=lambda msg: console.print(f"[dim]… {msg}[/]"))
         console.print(results_table(results))

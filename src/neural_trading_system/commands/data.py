@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from ..cli import (
-    BarsOpt, ConfigOpt, DataOpt, EndOpt, ExchangeOpt, ForceOpt, IntervalOpt, NullOpt, PresetOpt, RepairOpt,
-    ResampleOpt, SeedOpt, SetOpt, StartOpt, SymbolOpt, SyntheticOpt, build_config, console, data_overrides,
-    run_command,
-)
+from ..cli import ConfigArgs, config_options, console, run_command
 
 
 def register(app: typer.Typer) -> None:
     @app.command("data")
+    @config_options
     def data_cmd(
-        data: Optional[Path] = DataOpt, synthetic: bool = SyntheticOpt, bars: Optional[int] = BarsOpt,
-        seed: Optional[int] = SeedOpt, null: bool = NullOpt, exchange: Optional[str] = ExchangeOpt,
-        symbol: Optional[str] = SymbolOpt, interval: Optional[str] = IntervalOpt, start: Optional[str] = StartOpt,
-        end: Optional[str] = EndOpt, resample: Optional[str] = ResampleOpt, repair: bool = RepairOpt,
-        force_recollect: bool = ForceOpt, preset: str = PresetOpt, config: Optional[Path] = ConfigOpt,
-        set_: Optional[list[str]] = SetOpt,
+        cfg_args: ConfigArgs,
     ) -> None:
         """Validate a data source and print its summary: rows, range, gaps, returns, regimes, repairs.
 
@@ -31,9 +22,7 @@ def register(app: typer.Typer) -> None:
         """
         from ..data import load_market, summarize
 
-        extra = run_command(data_overrides, data, synthetic, bars, seed, null, exchange, symbol, interval, start,
-                            end, resample, repair, force_recollect)
-        cfg = run_command(build_config, preset, config, set_, extra)
+        cfg = cfg_args.config()
         md = run_command(load_market, cfg.data, cfg.seed)
         print_summary(summarize(md), md.report)
 

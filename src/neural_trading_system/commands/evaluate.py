@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import typer
 
-from ..cli import (
-    BarsOpt, ConfigOpt, DataOpt, EndOpt, ExchangeOpt, ForceOpt, IntervalOpt, NullOpt, PresetOpt, RepairOpt,
-    ResampleOpt, SeedOpt, SetOpt, StartOpt, SymbolOpt, SyntheticOpt, build_config, console, data_overrides,
-    run_command,
-)
+from ..cli import ConfigArgs, config_options, console, run_command
 
 
 def register(app: typer.Typer) -> None:
     @app.command("evaluate")
+    @config_options
     def evaluate_cmd(
-        data: Optional[Path] = DataOpt, synthetic: bool = SyntheticOpt, bars: Optional[int] = BarsOpt,
-        seed: Optional[int] = SeedOpt, null: bool = NullOpt, exchange: Optional[str] = ExchangeOpt,
-        symbol: Optional[str] = SymbolOpt, interval: Optional[str] = IntervalOpt, start: Optional[str] = StartOpt,
-        end: Optional[str] = EndOpt, resample: Optional[str] = ResampleOpt, repair: bool = RepairOpt,
-        force_recollect: bool = ForceOpt, preset: str = PresetOpt, config: Optional[Path] = ConfigOpt,
-        set_: Optional[list[str]] = SetOpt,
+        cfg_args: ConfigArgs,
         folds: int = typer.Option(4, "--folds", "-k", help="Walk-forward folds (test blocks in time order)."),
         seeds: int = typer.Option(3, "--seeds", "-n", help="Seeds per fold (neural init/order, LightGBM bagging)."),
         mode: str = typer.Option("expanding", "--mode", help="expanding (all earlier bars) or rolling (one block)."),
@@ -37,14 +28,10 @@ def register(app: typer.Typer) -> None:
         """
         from ..evaluation import EVAL_DEFAULTS, markdown_table, run_evaluation, summarize, write_report
 
-        extra = {**EVAL_DEFAULTS, **data_overrides(data, synthetic, bars, seed, null, exchange, symbol, interval,
-                                                    start, end, resample, repair, force_recollect)}
-        if name is not None:
-            extra["run_name"] = name
-        cfg = run_command(build_config, preset, config, set_, extra)
+        cfg = cfg_args.config(defaults=EVAL_DEFAULTS, extra={"run_name": name} if name is not None else None)
         out = run_command(run_evaluation, cfg, folds, seeds, mode, workers)
         t = cfg.training
-        meta = {"data": str(data) if data else cfg.data.source, "n_folds": folds, "n_seeds": seeds, "mode": mode,
+        meta = {"data": str(cfg_args.data) if cfg_args.data else cfg.data.source, "n_folds": folds, "n_seeds": seeds, "mode": mode,
                 "folds": out.folds, "timings_s": out.timings,
                 "settings": (f"preset {cfg.preset}, seq_len {cfg.model.seq_len}, d_model {cfg.model.d_model}, "
                              f"epochs {t.num_epochs}, max steps/epoch {t.max_steps_per_epoch}, batch {t.batch_size}, "

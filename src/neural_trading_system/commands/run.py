@@ -8,22 +8,14 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from ..cli import (
-    BarsOpt, ConfigOpt, DataOpt, EndOpt, ExchangeOpt, ForceOpt, IntervalOpt, NullOpt, PresetOpt, RepairOpt,
-    ResampleOpt, SeedOpt, SetOpt, StartOpt, SymbolOpt, SyntheticOpt, build_config, console, data_overrides,
-    run_command,
-)
+from ..cli import ConfigArgs, config_options, console, run_command
 
 
 def register(app: typer.Typer) -> None:
     @app.command("run")
+    @config_options
     def run_cmd(
-        data: Optional[Path] = DataOpt, synthetic: bool = SyntheticOpt, bars: Optional[int] = BarsOpt,
-        seed: Optional[int] = SeedOpt, null: bool = NullOpt, exchange: Optional[str] = ExchangeOpt,
-        symbol: Optional[str] = SymbolOpt, interval: Optional[str] = IntervalOpt, start: Optional[str] = StartOpt,
-        end: Optional[str] = EndOpt, resample: Optional[str] = ResampleOpt, repair: bool = RepairOpt,
-        force_recollect: bool = ForceOpt, preset: str = PresetOpt, config: Optional[Path] = ConfigOpt,
-        set_: Optional[list[str]] = SetOpt,
+        cfg_args: ConfigArgs,
         run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Run directory (default runs/<timestamp>-<preset>)."),
     ) -> None:
         """The main job: data → capture → features + labels → training → analysis → backtest → summary.
@@ -34,11 +26,8 @@ def register(app: typer.Typer) -> None:
         """
         from .. import api
 
-        extra = data_overrides(data, synthetic, bars, seed, null, exchange, symbol, interval, start, end, resample,
-                               repair, force_recollect)
-        if run_dir is not None:
-            extra.update({"runs_dir": str(run_dir.parent), "run_name": run_dir.name})
-        cfg = run_command(build_config, preset, config, set_, extra)
+        extra = {"runs_dir": str(run_dir.parent), "run_name": run_dir.name} if run_dir is not None else None
+        cfg = cfg_args.config(extra=extra)
         out = run_command(api.run_main, cfg)
         print_run_summary(out)
 
