@@ -46,14 +46,12 @@ def _bin_of(p: np.ndarray, n_bins: int) -> np.ndarray:
 
 
 def expected_calibration_error(p: np.ndarray, y: np.ndarray, n_bins: int = 10) -> float:
-    """ECE of probabilities ``p`` against binary outcomes ``y`` over ``n_bins`` equal-width bins."""
+    """ECE of probabilities ``p`` against binary outcomes ``y`` over ``n_bins`` equal-width bins
+    (one definition for the report and ``nts evaluate``: :func:`..evaluation.scores.expected_calibration_error`)."""
+    from ..evaluation.scores import expected_calibration_error as ece
+
     p, y = _clean(p, y)
-    if p.size == 0:
-        return float("nan")
-    b = _bin_of(p, n_bins)
-    cnt = np.bincount(b, minlength=n_bins)
-    gap = np.abs(np.bincount(b, weights=p, minlength=n_bins) - np.bincount(b, weights=y, minlength=n_bins))
-    return float(gap.sum() / cnt.sum())  # sum_b n_b/N |mean_p - rate| = sum_b |sum_p - sum_y| / N
+    return ece(y, p, n_bins)
 
 
 def brier_score(p: np.ndarray, y: np.ndarray) -> float:
@@ -62,13 +60,12 @@ def brier_score(p: np.ndarray, y: np.ndarray) -> float:
 
 
 def roc_auc(p: np.ndarray, y: np.ndarray) -> float | None:
-    """ROC AUC, or None when only one class occurs."""
-    from sklearn.metrics import roc_auc_score
+    """ROC AUC (:func:`..evaluation.scores.roc_auc`), or None when only one class occurs."""
+    from ..evaluation.scores import roc_auc as auc
 
     p, y = _clean(p, y)
-    if np.unique(y).size < 2:
-        return None
-    return float(roc_auc_score(y, p))
+    value = auc(y, p)
+    return None if not np.isfinite(value) else value
 
 
 def reliability(p: np.ndarray, y: np.ndarray, n_bins: int = 10) -> Reliability:

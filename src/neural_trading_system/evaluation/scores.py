@@ -62,7 +62,6 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -
     if y.size == 0:
         return float("nan")
     b = np.minimum((np.clip(p, 0.0, 1.0) * n_bins).astype(np.int64), n_bins - 1)  # (N,) bin of each row
-    count = np.bincount(b, minlength=n_bins).astype(np.float64)
     sum_y = np.bincount(b, weights=y, minlength=n_bins)
     sum_p = np.bincount(b, weights=p, minlength=n_bins)
     return float(np.abs(sum_y - sum_p).sum() / y.size)  # n_b/N * |sum_y/n_b - sum_p/n_b|
