@@ -68,6 +68,12 @@ ForceOpt = typer.Option(False, "--force-recollect", help="Ignore caches and rebu
 PresetOpt = typer.Option("default", "--preset", "-p", help="Config preset: debug, default or deep.")
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML or YAML config file (nested or flat keys).")
 SetOpt = typer.Option(None, "--set", "-s", help="Override a config key: --set seq_len=64 --set training.lr=1e-3.")
+RunDirOpt = typer.Option(None, "--run-dir", help="Run directory (default runs/<timestamp>-<preset>).")
+
+
+def run_dir_overrides(run_dir: Optional[Path]) -> dict[str, Any] | None:
+    """``--run-dir runs/x`` as config keys (``runs_dir``, ``run_name``)."""
+    return {"runs_dir": str(run_dir.parent), "run_name": run_dir.name} if run_dir is not None else None
 
 
 def data_overrides(

@@ -7,6 +7,7 @@ import pytest
 
 from neural_trading_system.config import Config, load_config
 from neural_trading_system.features import SequenceDataset
+from tests.torch_threads import one_torch_thread  # noqa: F401  (autouse fixture)
 
 SEQ_LEN, N_FEATURES = 8, 12
 
@@ -70,12 +71,3 @@ def trained_run(tmp_path_factory, datasets):
     return run_dir, result
 
 
-@pytest.fixture(autouse=True, scope="package")
-def _one_torch_thread():
-    """Tiny models run fastest on one thread (and do not fight other processes for cores)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)

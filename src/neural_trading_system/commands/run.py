@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from ..cli import ConfigArgs, config_options, console, run_command
+from ..cli import ConfigArgs, RunDirOpt, config_options, console, run_command, run_dir_overrides
 
 
 def register(app: typer.Typer) -> None:
@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
     @config_options
     def run_cmd(
         cfg_args: ConfigArgs,
-        run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Run directory (default runs/<timestamp>-<preset>)."),
+        run_dir: Optional[Path] = RunDirOpt,
     ) -> None:
         """The main job: data → capture → features + labels → training → analysis → backtest → summary.
 
@@ -26,8 +26,7 @@ def register(app: typer.Typer) -> None:
         """
         from .. import api
 
-        extra = {"runs_dir": str(run_dir.parent), "run_name": run_dir.name} if run_dir is not None else None
-        cfg = cfg_args.config(extra=extra)
+        cfg = cfg_args.config(extra=run_dir_overrides(run_dir))
         out = run_command(api.run_main, cfg)
         print_run_summary(out)
 

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from ..cli import ConfigArgs, config_options, console, run_command
+from ..cli import ConfigArgs, RunDirOpt, config_options, console, run_command, run_dir_overrides
 
 
 def register(app: typer.Typer) -> None:
@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
     @config_options
     def train_cmd(
         cfg_args: ConfigArgs,
-        run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Run directory (default runs/<timestamp>-<preset>)."),
+        run_dir: Optional[Path] = RunDirOpt,
     ) -> None:
         """Train the multi-task transformer: capture → features + labels → purged splits → training.
 
@@ -25,8 +25,7 @@ def register(app: typer.Typer) -> None:
         """
         from .. import api
 
-        extra = {"runs_dir": str(run_dir.parent), "run_name": run_dir.name} if run_dir is not None else None
-        cfg = cfg_args.config(extra=extra)
+        cfg = cfg_args.config(extra=run_dir_overrides(run_dir))
         out = run_command(api.train, cfg)
         print_train_summary(out)
 

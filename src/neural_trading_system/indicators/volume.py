@@ -15,6 +15,7 @@ from . import primitives as P
 from .base import indicator
 from .momentum import percentage_oscillator
 from .volume_flow import SPECS as _FLOW_SPECS
+from .volume_flow import cumulative_flow
 
 __all__ = ["cmf", "klinger", "vo", "obv", "mfi", "ad", "adosc", "volume_ratio", "vwap", "force_index",
            "money_flow_multiplier", "SUITE"]
@@ -133,12 +134,7 @@ def obv(ctx, start, period=20):
     ds, vs = d[start:], ctx.volume[start:]
     sv = ctx.tmp("signed_volume")
     sv[start:] = np.where(np.isnan(ds), vs, np.sign(ds) * vs)
-    o = ctx.out("obv")
-    P.cumsum(sv, o, start)
-    change, vol = ctx.tmp("obv_change"), ctx.tmp("sum_vol")
-    P.diff(o, period, change, start)
-    P.rolling_sum(ctx.volume, period, vol, start)
-    ctx.out("obv_ratio")[start:] = P.safe_div(change[start:], vol[start:])
+    cumulative_flow(ctx, start, sv, "obv", "obv_ratio", period)
 
 
 @indicator("volume", lines=("mfi",),

@@ -17,6 +17,17 @@ from .base import indicator
 __all__ = ["eom", "pvt", "volume_index", "SPECS"]
 
 
+def cumulative_flow(ctx, start, flow, line, ratio_line, period):
+    """``line`` = running total of ``flow``; ``ratio_line`` = its change over ``period`` bars divided by
+    the volume traded in them (0 without volume): the start-independent view of a cumulative line."""
+    total = ctx.out(line)
+    P.cumsum(flow, total, start)
+    change, vol = ctx.tmp(f"{line}_change"), ctx.tmp("sum_vol")
+    P.diff(total, period, change, start)
+    P.rolling_sum(ctx.volume, period, vol, start)
+    ctx.out(ratio_line)[start:] = P.safe_div(change[start:], vol[start:])
+
+
 @indicator("volume", lines=("eom", "emv"),
            reference="Richard W. Arms Jr., Volume Cycles in the Stock Market, 1994 (Ease of Movement)")
 def eom(ctx, start, period=14, scale=10_000.0):
@@ -43,12 +54,7 @@ def pvt(ctx, start, period=20):
     r[start:] = P.safe_div(c[start:], lagged(c, start, 1), fill=1.0) - 1.0
     flow = ctx.tmp("flow")
     flow[start:] = r[start:] * ctx.volume[start:]
-    p = ctx.out("pvt")
-    P.cumsum(flow, p, start)
-    change, vol = ctx.tmp("change"), ctx.tmp("sum_vol")
-    P.diff(p, period, change, start)
-    P.rolling_sum(ctx.volume, period, vol, start)
-    ctx.out("pvt_ratio")[start:] = P.safe_div(change[start:], vol[start:])
+    cumulative_flow(ctx, start, flow, "pvt", "pvt_ratio", period)
 
 
 @indicator("volume", lines=("nvi", "pvi", "nvi_ema", "pvi_ema"),

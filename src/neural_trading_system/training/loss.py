@@ -107,24 +107,17 @@ class MultiTaskLoss(nn.Module):
         if BARRIER_WEIGHT in targets:
             for task in BARRIER_TASKS:
                 weights.setdefault(CLASSIFICATION_TASKS[task][1], targets[BARRIER_WEIGHT])
-        for task, (field, col) in CLASSIFICATION_TASKS.items():
+        tasks = [(field, col, lambda yh, y, w: self._bce(yh, y, w)) for field, col in CLASSIFICATION_TASKS.values()]
+        tasks += [(field, col, lambda yh, y, w, k=kind: self._regression(yh, y, w, k))
+                  for field, col, kind in REGRESSION_TASKS.values()]
+        for field, col, task_loss in tasks:  # classification tasks first, then regression (log_vars order)
             y = targets.get(col)
             if y is None:
                 losses.append(self.log_vars.new_zeros(()))
                 present.append(self.log_vars.new_zeros(()))
                 continue
             w = weights.get(col)
-            loss, n = self._bce(getattr(out, field).float(), y.float(), None if w is None else w.float())
-            losses.append(loss)
-            present.append((n > 0).float())
-        for field, col, kind in REGRESSION_TASKS.values():
-            y = targets.get(col)
-            if y is None:
-                losses.append(self.log_vars.new_zeros(()))
-                present.append(self.log_vars.new_zeros(()))
-                continue
-            w = weights.get(col)
-            loss, n = self._regression(getattr(out, field).float(), y.float(), None if w is None else w.float(), kind)
+            loss, n = task_loss(getattr(out, field).float(), y.float(), None if w is None else w.float())
             losses.append(loss)
             present.append((n > 0).float())
         L = torch.stack(losses)  # (n_tasks,)
