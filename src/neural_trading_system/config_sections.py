@@ -171,14 +171,38 @@ class ModelConfig(_Section):
     latent_dim: int = Field(8, ge=2, le=256)
     """Dimension of the regime VAE latent."""
     history_pool: int = Field(16, ge=1)
-    """Recent bars pooled beside the current bar in the sequence representation."""
+    """Recent bars pooled beside the current bar in the sequence representation (at most seq_len)."""
+    attention_span: int | None = Field(None, ge=1)
+    """Bars each attention layer looks back, the bar itself included (causal band). None: the
+    widest span for which a window of seq_len bars holds the receptive field of every pooled
+    bar, ``(seq_len - history_pool) // num_layers + 1``."""
     logvar_min: float = -10.0
     logvar_max: float = 10.0
+
+    @property
+    def pool(self) -> int:
+        """Bars actually pooled: ``min(history_pool, seq_len)``."""
+        return min(self.history_pool, self.seq_len)
+
+    @property
+    def span(self) -> int:
+        """The attention span in use (``attention_span`` or its default)."""
+        if self.attention_span is not None:
+            return self.attention_span
+        return (self.seq_len - self.pool) // self.num_layers + 1
 
     @model_validator(mode="after")
     def _heads(self) -> "ModelConfig":
         if self.d_model % self.num_heads:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by num_heads ({self.num_heads})")
+        need = self.num_layers * (self.span - 1) + self.pool
+        if need > self.seq_len:
+            raise ValueError(
+                f"attention_span={self.span} with num_layers={self.num_layers} and history_pool={self.pool} needs "
+                f"windows of num_layers*(span-1)+history_pool = {need} bars, but seq_len={self.seq_len}; raise "
+                f"seq_len to {need}, lower attention_span to {(self.seq_len - self.pool) // self.num_layers + 1}, "
+                "or leave attention_span unset (auto)"
+            )
         return self
 
 

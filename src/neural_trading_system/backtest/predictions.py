@@ -1,7 +1,7 @@
 """What the policy reads, in bulk: batch model predictions, ATR(14), the volatility regime, the regime filter.
 
-The batch predictions go through :func:`~..training.predict_windows`, the function the streaming
-predictor calls on its one window; a parity test holds them equal (1e-5).
+The batch predictions stream the model over the period (:func:`~..training.predict_bars`); the
+live predictor streams the same function one bar at a time; a parity test holds them equal (1e-5).
 """
 
 from __future__ import annotations
@@ -25,23 +25,19 @@ REGIME_FILTER_FILE = "regime_filter.json"
 
 
 def batch_predictions(model: Any, X: np.ndarray, bars: np.ndarray, seq_len: int,
-                      batch_size: int = 512) -> dict[str, np.ndarray]:
+                      batch_size: int = 1024) -> dict[str, np.ndarray]:
     """Predictions of the windows ending at ``bars`` ``(S,)`` of ``X`` ``(N, F)`` float32 (no NaN).
 
-    Returns :func:`~..training.predict` 's keys, each ``(S,)`` (``regime_mu`` ``(S, D)``).
+    Streams each run of consecutive bars through the model once (:func:`~..training.predict_bars`,
+    one token per bar, ``batch_size`` bars per call), the computation the live predictor does one
+    bar at a time. Returns :func:`~..training.predict` 's keys, each ``(S,)`` (``regime_mu`` ``(S, D)``).
     """
-    from ..training import predict_windows
+    from ..training import predict_bars
 
     bars = np.asarray(bars, dtype=np.int64)
     if bars.size and bars.min() < seq_len - 1:
         raise ValueError(f"window end bar {bars.min()} is before seq_len-1={seq_len - 1}")
-    windows = np.lib.stride_tricks.sliding_window_view(X, (seq_len, X.shape[1]))[:, 0]  # (N-T+1, T, F) view
-    out: dict[str, list[np.ndarray]] = {}
-    for i in range(0, len(bars), batch_size * 8):  # gather a few batches at a time: bounded memory
-        part = predict_windows(model, windows[bars[i:i + batch_size * 8] - seq_len + 1], batch_size)
-        for k, v in part.items():
-            out.setdefault(k, []).append(v)
-    return {k: np.concatenate(v) for k, v in out.items()}
+    return predict_bars(model, X, bars, seq_len, chunk=batch_size)
 
 
 def atr_bulk(open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
@@ -66,7 +62,7 @@ def decision_arrays(decisions: list[Any]) -> dict[str, np.ndarray]:
     return stack_decisions(decisions)
 
 
-def fit_regime_filter(rb: Any, cache_dir: Path | None = None, batch_size: int = 512) -> RegimeFilter:
+def fit_regime_filter(rb: Any, cache_dir: Path | None = None, batch_size: int = 1024) -> RegimeFilter:
     """KMeans of the VAE latent (``regime_mu``) over the TRAINING windows, and each cluster's win rate.
 
     ``k = backtest.regime_clusters``, seeded by the run's seed; the win rate of a cluster is the
@@ -98,7 +94,7 @@ def fit_regime_filter(rb: Any, cache_dir: Path | None = None, batch_size: int = 
     return rf
 
 
-def validation_predictions(rb: Any, batch_size: int = 512) -> dict[str, np.ndarray]:
+def validation_predictions(rb: Any, batch_size: int = 1024) -> dict[str, np.ndarray]:
     """The model's predictions on the run's validation windows (threshold calibration)."""
     val = np.asarray(rb.bundle.split.val, dtype=np.int64)
     return batch_predictions(rb.model, rb.bundle.X, val, rb.config.model.seq_len, batch_size=batch_size)

@@ -4,9 +4,10 @@ Per bar: the run's indicator suite is updated incrementally (:class:`~..indicato
 equal to the bulk capture), the captured row joins a trailing buffer of ``required_history_``
 rows, the run's fitted extractor computes the bar's feature row (``transform_last``, equal to
 ``transform(full)[-1]``), the row joins a trailing buffer of ``seq_len`` feature rows, and the
-run's model scores that one window (eval mode, no grad) through :func:`~..training.predict_windows`,
-the function the batch path uses. The predictor must see the history from its start: most
-indicators are recursive (IIR) filters, so feed every bar you have before trusting ``is_warm``.
+run's model streams that one new row (eval mode, no grad, one token: :func:`~..training.stream_step`,
+the function the batch path runs over a whole period; after a pause in scoring it catches up from the
+buffer). The predictor must see the history from its start: most indicators are recursive (IIR)
+filters, so feed every bar you have before trusting ``is_warm``.
 
 Besides the model outputs a :class:`Decision` carries what the trading policy reads at the same
 close: ATR(14) (Wilder) and the causal volatility regime (``ctx_vol_regime`` of the labels).
@@ -146,6 +147,9 @@ class StreamingPredictor:
         self._schema = list(_OHLCV) + self.columns
         n_feat = len(self.extractor.feature_names_)
         self._feats = _Ring(self.seq_len, n_feat, np.float32)
+        self._feat_rows = 0  # feature rows pushed so far
+        self._model_state: Any = None  # the model's stream state, current up to row _model_rows
+        self._model_rows = 0
         self._finite_run = 0
         self._first_warm_bar = int(self.extractor.first_valid_row_) + self.seq_len - 1
         lab = cfg.labels
@@ -188,6 +192,7 @@ class StreamingPredictor:
         finite = bool(np.isfinite(row).all())
         self._finite_run = self._finite_run + 1 if finite else 0
         self._feats.push(np.nan_to_num(row, nan=0.0, posinf=0.0, neginf=0.0))
+        self._feat_rows += 1
         if not score or self._finite_run < self.seq_len or bar_i < self._first_warm_bar:
             return d
         self._score(d)
@@ -212,25 +217,30 @@ class StreamingPredictor:
         return float(volatility_context(closes, lab).regime[-1])
 
     def _score(self, d: Decision) -> None:
-        from ..training import predict_windows
-
+        """Stream the feature rows the model has not seen yet (one after each scored bar; the last
+        ``seq_len`` from a fresh state after a longer pause, which is exact: a bar's output reads its
+        last ``seq_len`` rows only) and fill ``d`` from the last row's outputs."""
         import torch
 
-        window = self._feats.tail()[None]  # (1, T, F)
+        from ..model.regime import REGIME_CHANGE_NAMES
+        from ..training import stream_step
+
+        gap = self._feat_rows - self._model_rows
+        if self._model_state is None or gap >= self.seq_len:
+            self._model_state, gap = None, self.seq_len
         prev = torch.get_num_threads()
         torch.set_num_threads(self.threads)
         try:
-            out = predict_windows(self.model, window, batch_size=1)
+            out, self._model_state = stream_step(self.model, self._feats.tail()[-gap:], self._model_state)
         finally:
             torch.set_num_threads(prev)
+        self._model_rows = self._feat_rows
         d.is_warm = True
         for k in ("entry_prob", "exit_prob", "tp_prob", "sl_prob", "hold_prob", "expected_return", "volatility"):
-            setattr(d, k, float(out[k][0]))
-        d.size = float(out["position_size"][0])
-        d.regime_latent = np.asarray(out["regime_mu"][0], dtype=np.float64)
-        from ..model.regime import REGIME_CHANGE_NAMES
-
-        d.change_scores = {k: float(out[k][0]) for k in REGIME_CHANGE_NAMES}
+            setattr(d, k, float(out[k][-1]))
+        d.size = float(out["position_size"][-1])
+        d.regime_latent = np.asarray(out["regime_mu"][-1], dtype=np.float64)
+        d.change_scores = {k: float(out[k][-1]) for k in REGIME_CHANGE_NAMES}
         d.regime_change = d.change_scores.get("regime_change", math.nan)
         if self.regime_filter is not None:
             d.regime_cluster = int(self.regime_filter.assign(d.regime_latent[None])[0])

@@ -2,12 +2,19 @@
 
 Data flow (shapes for a batch of ``B`` windows of ``T`` bars and ``F`` features)::
 
-    x (B, T, F) ─ SequenceEncoder ─▶ h (B, T, D)
-    current = h[:, -1] (B, D)   history = mean(h[:, -P:]) (B, D)   P = history_pool
+    x (B, T, F) ─ SequenceEncoder (causal, span S) ─▶ h (B, T, D)
+    current = h[:, -1] (B, D)   history = mean(h[:, -P:]) (B, D)   P = min(history_pool, T)
     r = LN(W [current, history]) (B, D)                       sequence representation
     RegimeVAE(r) ─▶ mu, logvar, z (B, L), recon (B, D)
     RegimeChangeDetector(current, history, mu, mu_history) ─▶ 6 scores (B,)
     heads([r, z, scores]) ─▶ 5 logits, expected return, volatility > 0, size in (0, 1)
+
+The same function runs two ways. ``forward`` takes windows (training, evaluation, attention
+maps). ``stream`` takes consecutive bars of one series with a :class:`StreamState` and costs one
+token per bar: the backtest encodes its whole period in one pass and the live predictor one bar
+per call. For every bar whose ``seq_len``-bar window lies inside the streamed bars the two agree
+to float rounding: the attention is causal with relative positions, and ``ModelConfig`` keeps
+``num_layers·(span-1) + history_pool <= seq_len`` so a window covers what each pooled state reads.
 """
 
 from __future__ import annotations
@@ -20,10 +27,11 @@ from torch import nn
 
 from ..config import ModelConfig
 from ..errors import SchemaMismatchError
+from .attention import KVCache
 from .encoder import SequenceEncoder
 from .regime import REGIME_CHANGE_NAMES, RegimeChangeDetector, RegimeVAE
 
-__all__ = ["ModelOutput", "NeuralTradingModel", "LOGIT_HEADS", "VALUE_HEADS", "VOL_EPS"]
+__all__ = ["ModelOutput", "NeuralTradingModel", "StreamState", "LOGIT_HEADS", "VALUE_HEADS", "VOL_EPS"]
 
 #: heads that output a logit (probability after a sigmoid)
 LOGIT_HEADS = ("entry", "exit", "tp", "sl", "hold")
@@ -68,6 +76,17 @@ class ModelOutput:
         return out
 
 
+@dataclass
+class StreamState:
+    """What :meth:`NeuralTradingModel.stream` carries from one call to the next for one series:
+    each layer's attention cache, the last ``pool - 1`` final hidden states ``(m, D)``, and the bars
+    streamed so far."""
+
+    caches: list[KVCache] | None = None
+    recent: torch.Tensor | None = None
+    bars: int = 0
+
+
 class TaskHeads(nn.Module):
     """``n`` independent two-layer GELU MLPs (``in → hidden → 1``) evaluated as one batched matmul.
 
@@ -92,7 +111,7 @@ class TaskHeads(nn.Module):
 class NeuralTradingModel(nn.Module):
     """``NeuralTradingModel(cfg, n_features)(x (B, T, F), return_attention=False) -> ModelOutput``.
 
-    ``T`` may be at most ``cfg.seq_len``. Positional encoding is learned (see ``encoder.py``).
+    ``T`` may be at most ``cfg.seq_len``. Positions are relative (see ``attention.py``).
     """
 
     def __init__(self, cfg: ModelConfig, n_features: int) -> None:
@@ -102,8 +121,9 @@ class NeuralTradingModel(nn.Module):
         self.cfg = cfg
         self.n_features = int(n_features)
         D, L = cfg.d_model, cfg.latent_dim
-        self.encoder = SequenceEncoder(n_features, cfg.seq_len, D, cfg.num_heads, cfg.num_layers,
-                                       cfg.dim_feedforward, cfg.dropout, cfg.layer_scale_init)
+        self.pool = cfg.pool
+        self.encoder = SequenceEncoder(n_features, D, cfg.num_heads, cfg.num_layers, cfg.dim_feedforward,
+                                       cfg.dropout, cfg.layer_scale_init, cfg.span)
         self.rep_proj = nn.Sequential(nn.Linear(2 * D, D), nn.GELU(), nn.Linear(D, D))
         self.rep_norm = nn.LayerNorm(D)
         self.vae = RegimeVAE(D, L, cfg.logvar_min, cfg.logvar_max)
@@ -133,7 +153,39 @@ class NeuralTradingModel(nn.Module):
             )
         h, attention = self.encoder(x, need_weights=return_attention)  # (B, T, D), [(B, H, T, T)]
         current = h[:, -1]  # (B, D)
-        history = h[:, -min(self.cfg.history_pool, T):].mean(dim=1)  # (B, D)
+        history = h[:, -min(self.pool, T):].mean(dim=1)  # (B, D)
+        return self._outputs(current, history, attention if return_attention else None)
+
+    def stream(self, x: torch.Tensor, state: StreamState | None = None) -> tuple[ModelOutput, StreamState]:
+        """Outputs for ``n`` consecutive bars ``x`` ``(n, F)`` of one series, one row per bar.
+
+        ``state``: what the previous call on the same series returned (``None`` at its start). Row
+        ``i`` equals ``forward`` on the window of ``seq_len`` bars ending at that bar once
+        ``seq_len`` bars have been streamed. Call in eval mode (no dropout, ``z = mu``).
+        """
+        n, Fdim = x.shape
+        if Fdim != self.n_features:
+            raise SchemaMismatchError(
+                f"model input: expected (n, F = {self.n_features}) bars, found {tuple(x.shape)}; "
+                "feed rows built by the run's own extractor (extractor.json), or retrain on the new features"
+            )
+        state = state or StreamState()
+        h, caches = self.encoder.stream(x, state.caches)  # (n, D)
+        m = 0 if state.recent is None else state.recent.shape[0]
+        hs = h if not m else torch.cat([state.recent, h])  # (m+n, D)
+        P = self.pool
+        padded = torch.cat([hs.new_zeros(P - 1, hs.shape[1]), hs])  # (P-1+m+n, D)
+        sums = padded.unfold(0, P, 1)[m:].sum(dim=-1)  # (n, D): each bar's last P states (zeros before start)
+        count = (torch.arange(n, device=x.device) + state.bars + 1).clamp(max=P).to(h.dtype)  # (n,)
+        history = sums / count[:, None]  # (n, D)
+        keep = min(P - 1, hs.shape[0])
+        new = StreamState(caches=caches, recent=hs[hs.shape[0] - keep:].clone() if keep else None,
+                          bars=state.bars + n)
+        return self._outputs(h, history, None), new
+
+    def _outputs(self, current: torch.Tensor, history: torch.Tensor,
+                 attention: list[torch.Tensor] | None) -> ModelOutput:
+        """Representation, regime model and heads from the ``(B, D)`` current and history states."""
         r = self.represent(current, history)  # (B, D)
         mu, logvar, z, recon = self.vae(r)  # (B, L) ×3, (B, D)
         mu_history, _ = self.vae.encode(self.represent(history, history))  # (B, L)
@@ -148,5 +200,5 @@ class NeuralTradingModel(nn.Module):
             position_size=torch.sigmoid(raw["position_size"]),
             regime_mu=mu, regime_logvar=logvar, regime_z=z, recon=recon, representation=r,
             regime_change=change,
-            attention=attention if return_attention else None,
+            attention=attention,
         )

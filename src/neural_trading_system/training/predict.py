@@ -1,4 +1,10 @@
-"""Batched inference in eval mode; the backtest, the analysis and the live predictor use it."""
+"""Inference in eval mode: windows (training metrics, analysis) and streamed series (backtest, live).
+
+``predict`` / ``predict_windows`` run the model's windowed ``forward``. ``predict_bars`` and
+``stream_step`` run its ``stream``: one token per bar, the same function (see ``model/network.py``),
+so the backtest's bulk pass and the live predictor's bar-by-bar pass agree with each other and with
+the windows to float rounding (parity tests hold them within 1e-5).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from ..errors import SchemaMismatchError
 from ..model.network import LOGIT_HEADS, ModelOutput, NeuralTradingModel
 from ..model.regime import REGIME_CHANGE_NAMES
 
-__all__ = ["predict", "predict_windows", "PREDICTION_KEYS"]
+__all__ = ["predict", "predict_windows", "predict_bars", "stream_step", "PREDICTION_KEYS"]
 
 #: keys of :func:`predict`'s result (besides ``end_bars``)
 PREDICTION_KEYS = tuple(f"{h}_prob" for h in LOGIT_HEADS) + (
@@ -82,6 +88,59 @@ def predict(model: NeuralTradingModel, ds: Any, batch_size: int = 512) -> dict[s
     res = _concat(parts, n, model.cfg.latent_dim)
     res["end_bars"] = np.asarray(ds.end_bars, dtype=np.int64).copy()
     return res
+
+
+@torch.inference_mode()
+def predict_bars(model: NeuralTradingModel, X: np.ndarray, bars: np.ndarray, seq_len: int | None = None,
+                 chunk: int = 1024) -> dict[str, np.ndarray]:
+    """Predictions at ``bars`` ``(S,)`` (window end bars) of the feature matrix ``X`` ``(N, F)``.
+
+    Equal to :func:`predict_windows` on the windows ``X[t-seq_len+1 : t+1]`` but computed by
+    streaming each run of consecutive bars once, from ``seq_len - 1`` bars before its first bar:
+    one token per bar instead of ``seq_len``. Keys as :func:`predict`, each ``(S,)`` /
+    ``(S, latent_dim)``, in the order of ``bars``.
+    """
+    T = int(seq_len or model.cfg.seq_len)
+    bars = np.asarray(bars, dtype=np.int64)
+    X = np.asarray(X)
+    _check_width(model, X.shape[1], T, "the feature matrix")
+    if bars.size and (bars.min() < T - 1 or bars.max() >= len(X)):
+        raise ValueError(f"window end bars must lie in [seq_len-1={T - 1}, {len(X) - 1}], "
+                         f"found {bars.min()}..{bars.max()}")
+    order = np.argsort(bars, kind="stable")
+    sb = bars[order]
+    breaks = np.flatnonzero(np.diff(sb) > 1) + 1
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    parts: list[dict[str, np.ndarray]] = []
+    try:
+        for run in np.split(sb, breaks) if sb.size else []:
+            first, last = int(run[0]), int(run[-1])
+            rows = np.arange(first - T + 1, last + 1)
+            state, outs = None, []
+            for i in range(0, len(rows), chunk):
+                x = torch.from_numpy(np.ascontiguousarray(X[rows[i:i + chunk]], dtype=np.float32)).to(device)
+                out, state = model.stream(x, state)
+                outs.append(_to_numpy(out))
+            res = _concat(outs, len(rows), model.cfg.latent_dim)
+            parts.append({k: v[run - rows[0]] for k, v in res.items()})  # duplicates in `run` repeat rows
+    finally:
+        model.train(was_training)
+    res = _concat(parts, len(bars), model.cfg.latent_dim)
+    inv = np.empty_like(order)
+    inv[order] = np.arange(len(order))
+    return {k: v[inv] for k, v in res.items()}
+
+
+@torch.inference_mode()
+def stream_step(model: NeuralTradingModel, rows: np.ndarray, state: Any = None) -> tuple[dict[str, np.ndarray], Any]:
+    """Stream ``rows`` ``(n, F)`` float32 (the next bars of one series) → ``(predictions of each
+    row as :func:`predict`'s keys, new state)``; ``state``: the previous call's (``None`` at the
+    series' start). The model must be in eval mode."""
+    x = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32))
+    out, state = model.stream(x.to(next(model.parameters()).device), state)
+    return _to_numpy(out), state
 
 
 def _concat(parts: list[dict[str, np.ndarray]], n: int, latent_dim: int) -> dict[str, np.ndarray]:
