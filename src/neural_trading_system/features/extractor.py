@@ -4,7 +4,9 @@
 which features to keep (:mod:`.selection`), their robust scaling (:mod:`.sanitize`), the
 warm-up length and the schema hash. ``transform(captured) -> (N, F) float32`` computes only
 the selected features; ``transform_last(tail) -> (F,) float32`` computes the last bar's row
-from a trailing buffer of ``required_history_`` rows with the same kernels (live and backtest).
+from a trailing buffer of ``required_history_`` rows with the same kernels (live and backtest),
+and ``transform_last_array(tail, columns)`` does the same from a bare float64 array (the live
+predictor's ring buffer, no DataFrame per bar).
 The learned state is JSON (never pickle), written atomically, checked by a sha256 on load.
 """
 
@@ -13,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +26,10 @@ from pydantic import ValidationError
 from ..artifacts import package_version, read_json, write_json_atomic
 from ..config import FeatureConfig
 from ..errors import ArtifactError, DataValidationError, SchemaMismatchError
-from .kernels import Plan, build_levels, compute_features, make_plan
-from .sanitize import first_valid_row, fit_robust, scale_clip
-from .schema import InputFrame, check_schema, parse_feature, resolve_input, schema_hash
+from .kernels import Plan, build_levels, compute_features, fill_levels, make_plan
+from .sanitize import first_valid_row, fit_robust, scale_clip, scale_clip_row
+from .schema import (OHLCV, InputFrame, check_columns, check_schema, is_captured_column, parse_feature,
+                     resolve_input, schema_hash)
 from .selection import select_features
 
 __all__ = ["FeatureExtractor"]
@@ -116,6 +120,7 @@ class FeatureExtractor:
         self.schema_hash_ = schema_hash(columns, self.price_like_, names)
         self.fit_report_ = report
         self._plan = plan
+        self._array_index: dict[tuple[str, ...], np.ndarray] = {}
         log.info("feature extractor fitted on %d training rows: %d captured columns -> %d features, "
                  "warm-up %d rows, streaming history %d bars, schema %s", train_end, len(columns), len(names),
                  fv, self.required_history_, self.schema_hash_[:12])
@@ -135,25 +140,85 @@ class FeatureExtractor:
     def transform_last(self, captured_tail: Any) -> np.ndarray:
         """Feature row of the LAST bar, (F,) float32, from a buffer of >= ``required_history_`` rows.
 
-        Equals ``transform(full)[-1]`` (same kernels on the same window). All NaN while the last
-        bar is still in an indicator's warm-up.
+        Equals ``transform(full)[-1]`` bit for bit (same kernels on the same window). All NaN while
+        the last bar is still in an indicator's warm-up.
         """
         inp = self._checked(captured_tail)
+        self._check_rows(inp.n, "transform_last")
+        h = self._last_rows(inp.n)
+        rows = slice(inp.n - h, inp.n)
+        sources = self._plan.sources[:-2]
+        levels = np.empty((len(sources) + 2, h), dtype=np.float64)
+        levels[:-2] = inp.matrix(sources, rows)
+        return self._last_row(inp.ohlcv(rows), levels, "transform_last")
+
+    def transform_last_array(self, tail: np.ndarray, columns: Sequence[str]) -> np.ndarray:
+        """:meth:`transform_last` on a bare array: the LAST bar's feature row, (F,) float32.
+
+        tail: (rows, 5 + C) float64, rows >= ``required_history_``, oldest first; columns open,
+        high, low, close, volume, then the C captured columns named by ``columns`` (in that order;
+        non-captured names, without a ``.``, are ignored as in a frame). The column list is checked
+        against the fitted schema once and its index cached, so a live caller passes the same list
+        every bar. Price-like flags are not re-checked (a bare array has no metadata).
+        """
+        self._check_fitted()
+        tail = np.asarray(tail, dtype=np.float64)
+        key = columns if type(columns) is tuple else tuple(columns)
+        src = self._array_index.get(key)
+        if src is None:
+            src = self._index_columns(key)
+        if tail.ndim != 2 or tail.shape[1] != len(OHLCV) + len(key):
+            raise DataValidationError("transform_last_array: tail has the wrong shape", column="tail",
+                                      expected=f"(rows, {len(OHLCV) + len(key)}): {', '.join(OHLCV)} then the "
+                                               f"{len(key)} named columns", found=str(tail.shape),
+                                      fix="pass the buffer rows with OHLCV first and one column per name")
+        n = tail.shape[0]
+        self._check_rows(n, "transform_last_array")
+        h = self._last_rows(n)
+        block = tail[n - h:].T  # (5 + C, h) view
+        # ohlcv and the plan's sources as contiguous rows, the layout transform_last hands the kernels
+        ohlcv_rows = np.ascontiguousarray(block[: len(OHLCV)])
+        levels = np.empty((len(src) + 2, h), dtype=np.float64)
+        levels[:-2] = block[src]
+        return self._last_row(dict(zip(OHLCV, ohlcv_rows)), levels, "transform_last_array")
+
+    def _index_columns(self, key: tuple[str, ...]) -> np.ndarray:
+        """Rows of ``tail.T`` holding the plan's sources, for a tail laid out as OHLCV + ``key``; cached."""
+        captured = [c for c in key if is_captured_column(c)]
+        dupes = sorted(c for c, k in Counter(captured).items() if k > 1)
+        if dupes:
+            raise SchemaMismatchError(f"transform_last_array: columns {dupes} are named more than once; "
+                                      "name each captured column of the buffer once")
+        check_columns(captured, self.input_columns_, self.ignored_columns_,
+                      dict(zip(self.input_columns_, self.price_like_)))
+        pos = {c: len(OHLCV) + j for j, c in enumerate(key)}
+        src = np.array([pos[c] for c in self._plan.sources[:-2]], dtype=np.int64)
+        if len(self._array_index) >= 8:  # a caller keeps one layout; bound the cache all the same
+            self._array_index.clear()
+        self._array_index[key] = src
+        return src
+
+    def _check_rows(self, n: int, what: str) -> None:
         need = self.required_history_
-        if inp.n < need:
-            raise DataValidationError("transform_last: history buffer too short", column="rows",
-                                      expected=f">= {need} rows (required_history_)", found=f"{inp.n} rows",
+        if n < need:
+            raise DataValidationError(f"{what}: history buffer too short", column="rows",
+                                      expected=f">= {need} rows (required_history_)", found=f"{n} rows",
                                       fix="keep at least required_history_ captured rows in the buffer")
-        plan = self._plan
-        rows = slice(inp.n - need, inp.n)
-        ohlcv = inp.ohlcv(rows)
-        values = inp.matrix(plan.sources[:-2], rows)
-        if not np.isfinite(values[:, -1]).all():
+
+    def _last_rows(self, n: int) -> int:
+        """Rows the last bar's features read: the plan's longest history, plus one (the first
+        one-bar return of a buffer is undefined). Fewer rows, the same values."""
+        return min(n, self._plan.history + 1)
+
+    def _last_row(self, ohlcv: dict[str, np.ndarray], levels: np.ndarray, what: str) -> np.ndarray:
+        """(F,) float32 features of the last of h bars: ``ohlcv`` name -> (h,); ``levels``
+        (C_used + 2, h) holds the plan's captured sources in rows ``:C_used`` and becomes their levels."""
+        if not np.isfinite(levels[:-2, -1]).all():
             return np.full(len(self.feature_names_), np.nan, dtype=np.float32)
-        levels = build_levels(values, plan.price_like, ohlcv)
-        raw = compute_features(levels, ohlcv, plan, start=need - 1)
-        return scale_clip(raw, self.center_, self.scale_, self.clip_, self.feature_names_, 0, 0,
-                          "transform_last")[0]
+        plan = self._plan
+        fill_levels(levels, plan.price_like, ohlcv)
+        raw = compute_features(levels, ohlcv, plan, start=levels.shape[1] - 1)  # (F, 1)
+        return scale_clip_row(raw[:, 0], self.center_, self.scale_, self.clip_, self.feature_names_, what)
 
     def fit_transform(self, captured: Any, train_end: int,
                       price_like: set[str] | Mapping[str, bool] | None = None) -> np.ndarray:
@@ -239,6 +304,7 @@ class FeatureExtractor:
             raise ArtifactError(f"{where}: schema hash does not match its columns and feature names; re-fit")
         self._plan = make_plan([parse_feature(s) for s in self.feature_names_],
                                dict(zip(self.input_columns_, self.price_like_)))
+        self._array_index = {}
         return self
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .schema import LOGVOL, RET1, STATS, FeatureRef
 
-__all__ = ["Plan", "make_plan", "build_levels", "compute_features", "window_stats"]
+__all__ = ["Plan", "make_plan", "build_levels", "fill_levels", "compute_features", "window_stats"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -34,6 +34,10 @@ def window_stats(x, w, start, idx, out):  # pragma: no cover - compiled
     for i in range(w):
         sxx += (i - ibar) * (i - ibar)
     for c in range(n_cols):
+        # most columns want only the mean: skip the min/max and the second pass they do not need
+        # (a stat that is computed is computed the same way, so its value does not change)
+        use_minmax = idx[c, 3] >= 0 or idx[c, 4] >= 0
+        use_moments = idx[c, 1] >= 0 or idx[c, 2] >= 0 or idx[c, 5] >= 0
         for t in range(start, n):
             j = t - start
             s = 0.0
@@ -47,10 +51,11 @@ def window_stats(x, w, start, idx, out):  # pragma: no cover - compiled
                         ok = False
                         break
                     s += v
-                    if v < mn:
-                        mn = v
-                    if v > mx:
-                        mx = v
+                    if use_minmax:
+                        if v < mn:
+                            mn = v
+                        if v > mx:
+                            mx = v
             if not ok:
                 for q in range(6):
                     if idx[c, q] >= 0:
@@ -59,10 +64,11 @@ def window_stats(x, w, start, idx, out):  # pragma: no cover - compiled
             mean = s / w
             ss = 0.0
             sxy = 0.0
-            for k in range(t - w + 1, t + 1):
-                d = x[c, k] - mean
-                ss += d * d
-                sxy += (k - (t - w + 1) - ibar) * d
+            if use_moments:
+                for k in range(t - w + 1, t + 1):
+                    d = x[c, k] - mean
+                    ss += d * d
+                    sxy += (k - (t - w + 1) - ibar) * d
             std = np.sqrt(ss / w)
             last = x[c, t]
             # a flat window: std is rounding noise, the z-score is defined as 0
@@ -80,7 +86,9 @@ class Plan:
 
     ``sources``: level rows (captured columns, then :data:`RET1`, :data:`LOGVOL`);
     ``price_like``: (len(sources) - 2,) bool; every ``(rows, outs)`` pair maps level rows to
-    output rows; ``stat[w] = (rows, idx (len(rows), 6))``.
+    output rows; ``stat[w] = (rows, idx (len(rows), 6))``; ``diff_all = (rows, outs, lags)``
+    every difference in one table and ``ret_all = (horizons, outs)`` every return (one gather
+    each for a single bar).
     """
 
     n_features: int
@@ -92,6 +100,10 @@ class Plan:
     ret: list[tuple[int, int]] = field(default_factory=list)
     candle: list[tuple[str, int]] = field(default_factory=list)
     history: int = 1
+    diff_all: tuple[np.ndarray, np.ndarray, np.ndarray] = field(
+        default_factory=lambda: (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)))
+    ret_all: tuple[np.ndarray, np.ndarray] = field(
+        default_factory=lambda: (np.empty(0, np.int64), np.empty(0, np.int64)))
 
 
 def make_plan(refs: list[FeatureRef], price_like: dict[str, bool]) -> Plan:
@@ -122,6 +134,11 @@ def make_plan(refs: list[FeatureRef], price_like: dict[str, bool]) -> Plan:
         plan.history = max(plan.history, r.history)
     plan.lvl = (np.array(lvl_r, np.int64), np.array(lvl_f, np.int64))
     plan.diff = {k: (np.array(a, np.int64), np.array(b, np.int64)) for k, (a, b) in sorted(diff.items())}
+    if plan.diff:
+        plan.diff_all = (np.concatenate([r for r, _ in plan.diff.values()]),
+                         np.concatenate([o for _, o in plan.diff.values()]),
+                         np.concatenate([np.full(len(r), k, np.int64) for k, (r, _) in plan.diff.items()]))
+    plan.ret_all = (np.array([k for k, _ in plan.ret], np.int64), np.array([f for _, f in plan.ret], np.int64))
     plan.stat = {w: (np.array(list(t), np.int64), np.array(list(t.values()), np.int64).reshape(-1, len(STATS)))
                  for w, t in sorted(stat.items())}
     return plan
@@ -134,17 +151,24 @@ def build_levels(values: np.ndarray, price_like: np.ndarray, ohlcv: dict[str, np
     value gives a non-finite level, counted and replaced by sanitization); then the one-bar log
     return and log1p(volume) rows the market features summarize.
     """
-    close = ohlcv["close"]
     n_cols, n = values.shape
     out = np.empty((n_cols + 2, n), dtype=np.float64)
     out[:n_cols] = values
+    fill_levels(out, price_like, ohlcv)
+    return out
+
+
+def fill_levels(out: np.ndarray, price_like: np.ndarray, ohlcv: dict[str, np.ndarray]) -> None:
+    """:func:`build_levels` in place: ``out`` (C + 2, N) holds the captured values in rows ``:C``."""
+    close = ohlcv["close"]
+    n_cols = out.shape[0] - 2
     with np.errstate(divide="ignore", invalid="ignore"):
         if price_like.any():
-            out[:n_cols][price_like] = np.log(values[price_like] / close)
+            rows = np.flatnonzero(price_like)
+            out[rows] = np.log(out[rows] / close)
         out[n_cols, 0] = np.nan
         out[n_cols, 1:] = np.log(close[1:] / close[:-1])
         out[n_cols + 1] = np.log1p(np.maximum(ohlcv["volume"], 0.0))
-    return out
 
 
 def _workers(requested: int) -> int:
@@ -164,17 +188,29 @@ def compute_features(levels: np.ndarray, ohlcv: dict[str, np.ndarray], plan: Pla
     out = np.empty((plan.n_features, m), dtype=np.float64)
     t = np.arange(start, n)
     rows, outs = plan.lvl
-    out[outs] = levels[rows, start:]
-    for k, (rows, outs) in plan.diff.items():
-        lo = min(max(start, k), n)  # first bar with a level k bars back
-        out[outs, : lo - start] = np.nan
-        out[outs, lo - start:] = levels[rows, lo:] - levels[rows, lo - k:n - k]
+    if m == 1:  # one bar (the live row): gathers from the bar's column, every difference at once
+        now = levels[:, start]
+        out[outs, 0] = now[rows]
+        rows, outs, lags = plan.diff_all
+        back = start - lags
+        diff = now[rows] - levels[rows, np.maximum(back, 0)]
+        diff[back < 0] = np.nan
+        out[outs, 0] = diff
+    else:
+        out[outs] = levels[rows, start:]
+        for k, (rows, outs) in plan.diff.items():
+            lo = min(max(start, k), n)  # first bar with a level k bars back
+            out[outs, : lo - start] = np.nan
+            out[outs, lo - start:] = levels[rows, lo:] - levels[rows, lo - k:n - k]
     close, open_, high, low = ohlcv["close"], ohlcv["open"], ohlcv["high"], ohlcv["low"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        for k, f in plan.ret:
-            ok = t >= k
-            out[f] = np.nan
-            out[f, ok] = np.log(close[t[ok]] / close[t[ok] - k])
+        horizons, outs = plan.ret_all
+        if len(horizons):  # every horizon in one log: (R, M) bars t and t - k
+            back = t[None, :] - horizons[:, None]
+            ok = back >= 0
+            ret = np.full(back.shape, np.nan)
+            ret[ok] = np.log(close[(back + horizons[:, None])[ok]] / close[back[ok]])
+            out[outs] = ret
         if plan.candle:
             o, h, lo, c = open_[start:], high[start:], low[start:], close[start:]
             rng = h - lo
@@ -187,14 +223,17 @@ def compute_features(levels: np.ndarray, ohlcv: dict[str, np.ndarray], plan: Pla
     use_threads = m > parallel_threshold and _workers(workers) > 1
     jobs = []
     for w, (rows, idx) in plan.stat.items():
-        x = np.ascontiguousarray(levels[rows])
+        # the kernel reads bars start-w+1 … n-1 only: copy just those (a one-row transform copies w bars,
+        # not the whole buffer); the same values at the same window offsets, so the same result
+        lo = max(0, start - w + 1)
+        x = np.ascontiguousarray(levels[rows, lo:])
         step = chunk if use_threads else len(rows)
         for a in range(0, len(rows), max(1, step)):
-            jobs.append((x[a:a + step], w, idx[a:a + step]))
+            jobs.append((x[a:a + step], w, start - lo, idx[a:a + step]))
     if use_threads and len(jobs) > 1:
         with ThreadPoolExecutor(max_workers=_workers(workers)) as pool:
-            list(pool.map(lambda j: window_stats(j[0], j[1], start, j[2], out), jobs))
+            list(pool.map(lambda j: window_stats(j[0], j[1], j[2], j[3], out), jobs))
     else:
-        for x, w, idx in jobs:
-            window_stats(x, w, start, idx, out)
+        for x, w, s0, idx in jobs:
+            window_stats(x, w, s0, idx, out)
     return out

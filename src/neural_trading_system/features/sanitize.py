@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import SchemaMismatchError
 
-__all__ = ["first_valid_row", "fit_robust", "scale_clip"]
+__all__ = ["first_valid_row", "fit_robust", "scale_clip", "scale_clip_row"]
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +72,23 @@ def scale_clip(raw: np.ndarray, center: np.ndarray, scale: np.ndarray, clip: flo
     np.clip(body, -clip, clip, out=body)
     z[:, :live] = np.nan
     return np.ascontiguousarray(z.T, dtype=np.float32)
+
+
+def scale_clip_row(raw: np.ndarray, center: np.ndarray, scale: np.ndarray, clip: float, names: list[str],
+                   what: str = "transform_last") -> np.ndarray:
+    """:func:`scale_clip` of one bar past the warm-up: raw (F,) float64 -> (F,) float32.
+
+    The same arithmetic element by element (so the same bits as that bar's row of
+    :func:`scale_clip`), without the (F, M) transposes a one-row matrix would cost.
+    """
+    if raw.shape[0] != len(center):
+        raise SchemaMismatchError(f"{what}: computed {raw.shape[0]} features, the fitted scaler has {len(center)}")
+    z = (raw - center) / scale
+    bad = ~np.isfinite(z)
+    if bad.any():
+        for j in np.flatnonzero(bad):
+            log.warning("%s: feature '%s' had %d NaN/Inf value(s) after warm-up; replaced by the training median",
+                        what, names[j], 1)
+        z[bad] = 0.0
+    np.clip(z, -clip, clip, out=z)
+    return z.astype(np.float32)

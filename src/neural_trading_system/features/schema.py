@@ -43,7 +43,9 @@ __all__ = [
     "candidate_names",
     "parse_feature",
     "schema_hash",
+    "is_captured_column",
     "check_schema",
+    "check_columns",
 ]
 
 OHLCV = ("open", "high", "low", "close", "volume")
@@ -186,7 +188,7 @@ def resolve_input(data: Any, price_like: set[str] | Mapping[str, bool] | None = 
         raise SchemaMismatchError(
             f"feature input frame: missing OHLCV column(s) {missing}; expected timestamp, {', '.join(OHLCV)} "
             f"then '<indicator>.<line>' columns (the capture stage's indicator frame)")
-    columns = [c for c in frame.columns if "." in c and not c.startswith("target_")]
+    columns = [c for c in frame.columns if is_captured_column(c)]
     pl_map: dict[str, bool] | None = None
     if meta is not None:
         pl_map = {c: _price_like_of(meta[c]) for c in columns if c in meta}
@@ -194,6 +196,11 @@ def resolve_input(data: Any, price_like: set[str] | Mapping[str, bool] | None = 
         given = dict(price_like) if isinstance(price_like, Mapping) else {c: c in price_like for c in columns}
         pl_map = {**(pl_map or {}), **{c: bool(given.get(c, False)) for c in columns}}
     return InputFrame(frame, columns, pl_map)
+
+
+def is_captured_column(name: str) -> bool:
+    """A captured indicator line ``<indicator>.<line>`` (not a label ``target_*`` or an exchange extra)."""
+    return "." in name and not name.startswith("target_")
 
 
 def schema_hash(input_columns: list[str], price_like: list[bool], feature_names: list[str]) -> str:
@@ -206,13 +213,19 @@ def schema_hash(input_columns: list[str], price_like: list[bool], feature_names:
 def check_schema(inp: InputFrame, input_columns: list[str], ignored: list[str],
                  price_like: dict[str, bool]) -> None:
     """Raise SchemaMismatchError listing missing and extra captured columns (or flipped price-like flags)."""
-    have = set(inp.columns)
+    check_columns(inp.columns, input_columns, ignored, price_like, inp.price_like)
+
+
+def check_columns(columns: list[str], input_columns: list[str], ignored: list[str],
+                  price_like: dict[str, bool], found_price_like: dict[str, bool] | None = None) -> None:
+    """:func:`check_schema` on a bare list of captured column names (``found_price_like``: their flags, if known)."""
+    have = set(columns)
     missing = [c for c in input_columns if c not in have]
     expected = set(input_columns) | set(ignored)
-    extra = [c for c in inp.columns if c not in expected]
+    extra = [c for c in columns if c not in expected]
     flipped = []
-    if inp.price_like is not None:
-        flipped = [c for c in input_columns if c in inp.price_like and inp.price_like[c] != price_like[c]]
+    if found_price_like is not None:
+        flipped = [c for c in input_columns if c in found_price_like and found_price_like[c] != price_like[c]]
     if missing or extra or flipped:
         raise SchemaMismatchError(
             f"captured columns differ from the fitted feature schema: missing {len(missing)} {missing}, "
