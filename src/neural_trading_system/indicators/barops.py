@@ -3,11 +3,17 @@
 Every function works on the slice ``start … n - 1`` of full-length buffers and reads earlier
 bars from those buffers, so a kernel built from them gives the same values in bulk
 (``start=0``) and streaming (``start=n-1``) without a Python loop over bars.
+
+A streamed bar (one element) takes a scalar path in each function: the same comparisons and
+the same NaN rules on Python floats, several times cheaper than the array operations on one
+element (the streaming/bulk parity tests hold the two paths to the same bits).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .primitives import bar_array
 
 __all__ = ["lagged", "hold_last", "cross_over", "cross_under", "flag", "rank_below"]
 
@@ -20,6 +26,8 @@ def lagged(x: np.ndarray, start: int, k: int) -> np.ndarray:
     if k < 0:
         raise ValueError(f"lagged: k must be >= 0 (a later bar would leak the future), got {k}")
     n = x.shape[0]
+    if n - start == 1:
+        return bar_array(x[start - k] if start >= k else np.nan)
     out = np.full(n - start, np.nan)
     lo = max(start, k)
     if lo < n:
@@ -35,8 +43,14 @@ def hold_last(value: np.ndarray, update: np.ndarray, valid: np.ndarray, prev: fl
     none). Where ``valid`` is False the result is NaN and the state is forgotten: the next
     held bar gets ``default`` (as Pine's ``nz(x[1])``).
     """
-    update = update & valid
     m = value.shape[0]
+    if m == 1:
+        if not valid[0]:
+            return bar_array(np.nan)
+        if update[0]:
+            return bar_array(value[0])
+        return bar_array(prev if np.isfinite(prev) else default)
+    update = update & valid
     idx = np.arange(m)
     ev = np.where(update | ~valid, idx, -1)
     np.maximum.accumulate(ev, out=ev)
@@ -48,6 +62,11 @@ def hold_last(value: np.ndarray, update: np.ndarray, valid: np.ndarray, prev: fl
 
 def flag(cond: np.ndarray, *defined: np.ndarray) -> np.ndarray:
     """``cond`` as 0.0/1.0, NaN where any of ``defined`` is NaN (warm-up)."""
+    if cond.shape[0] == 1:
+        for d in defined:
+            if d[0] != d[0]:
+                return bar_array(np.nan)
+        return bar_array(1.0 if cond[0] else 0.0)
     out = cond.astype(np.float64)
     for d in defined:
         out[np.isnan(d)] = np.nan
@@ -59,6 +78,8 @@ def cross_over(a: np.ndarray, b: np.ndarray, start: int) -> np.ndarray:
 
     ``a``, ``b`` are full-length buffers; result covers ``start … n-1``, NaN until both bars exist.
     """
+    if a.shape[0] - start == 1:
+        return _cross_one(a, b, start, True)
     a0, b0 = a[start:], b[start:]
     a1, b1 = lagged(a, start, 1), lagged(b, start, 1)
     return flag((a0 > b0) & (a1 <= b1), a0, b0, a1, b1)
@@ -66,9 +87,22 @@ def cross_over(a: np.ndarray, b: np.ndarray, start: int) -> np.ndarray:
 
 def cross_under(a: np.ndarray, b: np.ndarray, start: int) -> np.ndarray:
     """1.0 where ``a`` crosses below ``b`` at bar i (``a < b`` now, ``a >= b`` at ``i-1``), else 0."""
+    if a.shape[0] - start == 1:
+        return _cross_one(a, b, start, False)
     a0, b0 = a[start:], b[start:]
     a1, b1 = lagged(a, start, 1), lagged(b, start, 1)
     return flag((a0 < b0) & (a1 >= b1), a0, b0, a1, b1)
+
+
+def _cross_one(a: np.ndarray, b: np.ndarray, i: int, up: bool) -> np.ndarray:
+    """:func:`cross_over` (``up``) / :func:`cross_under` of the one bar ``i``."""
+    if i < 1:
+        return bar_array(np.nan)
+    a0, b0, a1, b1 = a.item(i), b.item(i), a.item(i - 1), b.item(i - 1)
+    if a0 != a0 or b0 != b0 or a1 != a1 or b1 != b1:
+        return bar_array(np.nan)
+    crossed = (a0 > b0 and a1 <= b1) if up else (a0 < b0 and a1 >= b1)
+    return bar_array(1.0 if crossed else 0.0)
 
 
 def rank_below(x: np.ndarray, start: int, w: int) -> np.ndarray:
@@ -82,11 +116,11 @@ def rank_below(x: np.ndarray, start: int, w: int) -> np.ndarray:
     if x.shape[0] - start == 1:
         c = x[start]
         if start < w or not np.isfinite(c):
-            return np.array([np.nan])
+            return bar_array(np.nan)
         win = x[start - w: start]
         if not np.isfinite(win).all():
-            return np.array([np.nan])
-        return np.array([100.0 * float(np.count_nonzero(win < c)) / w])
+            return bar_array(np.nan)
+        return bar_array(100.0 * float(np.count_nonzero(win < c)) / w)
     cur = x[start:]
     ok = np.isfinite(cur)
     below = np.zeros(cur.shape[0])

@@ -38,13 +38,26 @@ _BOOKS = {
 def median_price(ctx, start):
     """(H+L)/2 into ``ctx.tmp('median_price')``; returns the buffer."""
     m = ctx.tmp("median_price")
-    m[start:] = 0.5 * (ctx.high[start:] + ctx.low[start:])
+    if m.shape[0] - start == 1:  # a streamed bar: the same sum and product on Python floats
+        m[start] = 0.5 * (ctx.high.item(start) + ctx.low.item(start))
+    else:
+        m[start:] = 0.5 * (ctx.high[start:] + ctx.low[start:])
     return m
+
+
+def _fir_at(x, weights, i):
+    """:func:`fir` of the one bar ``i`` as a float (the same products summed in the same order)."""
+    acc = 0.0
+    for k, w in enumerate(weights):
+        acc += w * (x.item(i - k) if i >= k else math.nan)
+    return acc
 
 
 def fir(x, weights, start):
     """``sum_k weights[k] * x[i-k]`` for ``i = start … n-1`` (NaN where ``i - k < 0``)."""
     n = x.shape[0]
+    if n - start == 1:
+        return P.bar_array(_fir_at(x, weights, start))
     acc = np.zeros(n - start)
     for k, w in enumerate(weights):
         if start >= k:
@@ -67,6 +80,11 @@ def second_diff(x, start):
     """``x − 2x[1] + x[2]`` for ``i = start … n-1``, with ``x`` taken as flat before its first
     finite bar (``x[1] − x[0]`` at the second bar, 0 at the first): a high-pass run on it starts
     in the steady state of a constant history instead of extrapolating the first bar's move."""
+    if x.shape[0] - start == 1:
+        d2, d1 = _fir_at(x, (1.0, -2.0, 1.0), start), _fir_at(x, (1.0, -1.0), start)
+        if d1 != d1 and math.isfinite(x.item(start)):
+            d1 = 0.0
+        return P.bar_array(d1 if d2 != d2 else d2)
     d2 = fir(x, (1.0, -2.0, 1.0), start)
     d1 = fir(x, (1.0, -1.0), start)
     d1 = np.where(np.isfinite(x[start:]) & np.isnan(d1), 0.0, d1)

@@ -10,6 +10,7 @@ named in each docstring; TA-Lib gives 0 there, which only differs on a window wi
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from ..errors import IndicatorError
 from . import primitives as P
@@ -106,25 +107,19 @@ def willr(ctx, start, period=14):
     ctx.out("willr")[start:] = -100.0 * P.safe_div(h - ctx.close[start:], h - lo, fill=0.5)
 
 
-def mean_abs_dev(x, mean, w, out, start):
+@njit(cache=True, nogil=True)
+def mean_abs_dev(x, mean, w, out, start):  # pragma: no cover - compiled
     """``mean_j |x[j] - mean[i]|`` over the ``w`` bars ending at ``i`` (CCI's mean deviation).
 
-    Vectorized over the window offsets (``w`` passes of length ``n - start``); NaN until ``w``
+    The deviations are summed newest first (``k = 0 … w-1``), one loop per bar; NaN until ``w``
     values and ``mean[i]`` exist.
     """
-    n = x.shape[0]
-    m = mean[start:]
-    acc = np.zeros(n - start)
-    for k in range(w):
-        lo = start - k
-        if lo >= 0:
-            xs = x[lo: n - k]
-        else:  # bars before k have no value k bars back
-            xs = np.full(n - start, np.nan)
-            if n - k > 0:
-                xs[k - start:] = x[: n - k]
-        acc += np.abs(xs - m)
-    out[start:] = acc / w
+    for i in range(start, x.shape[0]):
+        acc = 0.0
+        for k in range(w):
+            v = x[i - k] if i - k >= 0 else np.nan
+            acc += abs(v - mean[i])
+        out[i] = acc / w
 
 
 @indicator("momentum", lines=("cci", "mean_dev"),

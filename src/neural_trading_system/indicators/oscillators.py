@@ -24,8 +24,12 @@ def up_down(ctx, start, x, lag=1, tag=""):
     first ``lag`` bars). Returns ``(up, down)``."""
     d = ctx.tmp(tag + "delta")
     P.diff(x, lag, d, start)
-    ds = d[start:]
     up, dn = ctx.tmp(tag + "up"), ctx.tmp(tag + "down")
+    if d.shape[0] - start == 1:  # a streamed bar: the same max on floats
+        v = d.item(start)
+        up[start], dn[start] = (v, v) if v != v else (max(v, 0.0), max(-v, 0.0))
+        return up, dn
+    ds = d[start:]
     up[start:] = np.where(np.isnan(ds), np.nan, np.maximum(ds, 0.0))
     dn[start:] = np.where(np.isnan(ds), np.nan, np.maximum(-ds, 0.0))
     return up, dn

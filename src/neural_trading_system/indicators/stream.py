@@ -12,13 +12,19 @@ own share small (measured in ``benchmarks/bench_live.py``):
   gather (no dict of per-line lookups) and compaction is one copy per block;
 * a context finds a buffer by name in its own dict (no key string per access) and shares the
   store's per-bar input views;
-* kernels are called directly with their bound parameters (the error wrapping of
-  :meth:`~.base.IndicatorSpec.compute` is kept, outside the loop).
+* kernels are called directly with their bound parameters, positionally where the kernel's
+  signature allows it (the error wrapping of :meth:`~.base.IndicatorSpec.compute` is kept,
+  outside the loop);
+* a caller that wants some lines in its own order gathers them with one index
+  (:meth:`StreamingSuite.column_index` once, then ``update_array(..., index=idx)`` per bar)
+  instead of a dict of every line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -134,10 +140,23 @@ class StreamContext(Context):
         return self.tmp(name) if kind == "tmp" else self.out(name)
 
 
+def _positional(fn: Callable[..., None], params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """``params`` as positional arguments after ``(ctx, start)`` when they are exactly the
+    kernel's next positional-or-keyword parameters in order (a call without a kwargs dict);
+    else None."""
+    sig = list(inspect.signature(fn).parameters.values())[2:]
+    names = [q.name for q in sig[: len(params)]]
+    if names != list(params) or any(q.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD for q in sig[: len(params)]):
+        return None
+    return tuple(params.values())
+
+
 class StreamingSuite:
     """Incremental indicator values for a list of specs.
 
     >>> s = StreamingSuite(specs); row = s.update(o, h, l, c, v)   # {'rsi_14.rsi': 55.1, ...}
+    >>> idx = s.column_index(["rsi_14.rsi", "atr_14.atr"])         # once
+    >>> vals = s.update_array(o, h, l, c, v, index=idx)             # per bar: (2,) float64
 
     ``keep``: bars of history kept at compaction (at least :data:`MAX_LOOKBACK`); ``capacity``:
     bars the arrays hold before compacting (default ``4 * keep``: one compaction every
@@ -150,7 +169,11 @@ class StreamingSuite:
         out_keys = [f"{spec.name}|out:{line}" for spec in self.specs for line in spec.lines]
         self._store = _Store(capacity or 4 * keep, keep, out_keys)
         self._ctx = [StreamContext(self._store, spec.name) for spec in self.specs]
-        self._calls = [(spec.definition.fn, ctx, spec.params) for spec, ctx in zip(self.specs, self._ctx)]
+        self._calls = []
+        for spec, ctx in zip(self.specs, self._ctx):
+            fn, args = spec.definition.fn, _positional(spec.definition.fn, spec.params)
+            self._calls.append((fn, ctx, args, None) if args is not None else (fn, ctx, (), spec.params))
+        self._position = {c: j for j, c in enumerate(self.columns)}
         self.bars_seen = 0
 
     def _step(self, open_: float, high: float, low: float, close: float, volume: float) -> int:
@@ -161,8 +184,11 @@ class StreamingSuite:
         st.inputs[:, i] = (open_, high, low, close, volume)
         k = 0
         try:
-            for k, (fn, ctx, params) in enumerate(self._calls):
-                fn(ctx, i, **params)
+            for k, (fn, ctx, args, kwargs) in enumerate(self._calls):
+                if kwargs is None:
+                    fn(ctx, i, *args)
+                else:
+                    fn(ctx, i, **kwargs)
         except Exception as exc:  # name the indicator and the bar, as IndicatorSpec.compute does
             if isinstance(exc, IndicatorError):
                 raise
@@ -179,7 +205,23 @@ class StreamingSuite:
         i = self._step(open_, high, low, close, volume)
         return dict(zip(self.columns, self._store.outputs[:, i].tolist()))
 
-    def update_array(self, open_: float, high: float, low: float, close: float, volume: float) -> np.ndarray:
-        """Like :meth:`update` but returns values in :attr:`columns` order, ``(n_columns,)`` float64."""
+    def update_array(self, open_: float, high: float, low: float, close: float, volume: float,
+                     index: np.ndarray | None = None) -> np.ndarray:
+        """Like :meth:`update` but returns an array: every line in :attr:`columns` order,
+        ``(n_columns,)`` float64, or with ``index`` (from :meth:`column_index`) the chosen lines in
+        the caller's order, ``(len(index),)`` float64. The array is the caller's (a copy)."""
         i = self._step(open_, high, low, close, volume)
-        return self._store.outputs[:, i].copy()
+        if index is None:
+            return self._store.outputs[:, i].copy()
+        return self._store.outputs[index, i]
+
+    def column_index(self, columns: Sequence[str]) -> np.ndarray:
+        """Positions of ``columns`` in :attr:`columns`, ``(len(columns),)`` int64, for
+        ``update_array(..., index=...)``. Raises IndicatorError naming the lines this suite lacks."""
+        missing = [c for c in columns if c not in self._position]
+        if missing:
+            raise IndicatorError(
+                f"column_index: {len(missing)} line(s) are not produced by this suite: {missing[:5]}"
+                f"{' …' if len(missing) > 5 else ''}; expected '<indicator>.<line>' names from .columns "
+                f"({len(self.columns)} lines). Fix: build the suite from the specs the columns were captured with")
+        return np.array([self._position[c] for c in columns], dtype=np.int64)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import primitives as P
@@ -14,6 +16,11 @@ def true_range(ctx, start):
     prev = ctx.tmp("prev_close")
     P.shift(c, 1, prev, start)
     tr = ctx.tmp("tr")
+    if tr.shape[0] - start == 1:  # a streamed bar: the same differences and NaN-propagating max on floats
+        hs, ls, ps = h.item(start), l.item(start), prev.item(start)
+        rng, up, dn = hs - ls, abs(hs - ps), abs(ls - ps)
+        tr[start] = math.nan if rng != rng or up != up or dn != dn else max(rng, up, dn)
+        return tr
     hs, ls, ps = h[start:], l[start:], prev[start:]
     tr[start:] = np.maximum(hs - ls, np.maximum(np.abs(hs - ps), np.abs(ls - ps)))
     return tr
