@@ -96,3 +96,24 @@ def test_predict_bars_equals_predict_windows_in_any_order(model):
         np.testing.assert_allclose(got[k], want[k], atol=1e-5, err_msg=k)
     with pytest.raises(ValueError, match="window end bars must lie in"):
         predict_bars(model, X, np.array([5]), T)
+
+
+def test_bar_stepper_equals_the_torch_stream(model):
+    from neural_trading_system.model.step import BarStepper
+
+    with torch.no_grad():  # move every weight off its init so each term of the kernel matters
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.1)
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(50, F)).astype(np.float32)
+    with torch.inference_mode():
+        ref, _ = model.stream(torch.from_numpy(X))
+    want = {**ref.tensors(), **{f"{h}_prob": torch.sigmoid(getattr(ref, f"{h}_logit")) for h in
+                                ("entry", "exit", "tp", "sl", "hold")}}
+    s = BarStepper(model)
+    for round_ in range(2):  # reset() starts the series over
+        got = [s.step(x) for x in X]
+        for k in ("entry_prob", "hold_prob", "expected_return", "volatility", "position_size", "regime_mu",
+                  "regime_logvar", "trend_break", "stability_index", "regime_change"):
+            np.testing.assert_allclose(np.stack([g[k] for g in got]), want[k].numpy(), atol=1e-5, err_msg=k)
+        s.reset()

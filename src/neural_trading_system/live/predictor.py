@@ -4,9 +4,9 @@ Per bar: the run's indicator suite is updated incrementally (:class:`~..indicato
 equal to the bulk capture), the captured row joins a trailing buffer of ``required_history_``
 rows, the run's fitted extractor computes the bar's feature row (``transform_last``, equal to
 ``transform(full)[-1]``), the row joins a trailing buffer of ``seq_len`` feature rows, and the
-run's model streams that one new row (eval mode, no grad, one token: :func:`~..training.stream_step`,
-the function the batch path runs over a whole period; after a pause in scoring it catches up from the
-buffer). The predictor must see the history from its start: most indicators are recursive (IIR)
+run's model streams that one new row: one token through the model's streaming form
+(:class:`~..model.step.BarStepper`, the numpy kernel of ``model.stream``, which the batch path runs
+over a whole period; after a pause in scoring it catches up from the buffer). The predictor must see the history from its start: most indicators are recursive (IIR)
 filters, so feed every bar you have before trusting ``is_warm``.
 
 Besides the model outputs a :class:`Decision` carries what the trading policy reads at the same
@@ -111,15 +111,14 @@ class StreamingPredictor:
     ``run``: a :class:`~..pipeline.RunBundle` (``load_run_bundle``): its config names the indicator
     suite, its bundle holds the fitted extractor and the captured columns' metadata, its model is
     in eval mode. ``regime_filter``: a :class:`~..backtest.policy.RegimeFilter` with latent centers
-    (optional) to name each bar's regime cluster. ``threads``: torch intra-op threads for the one-window
-    forward pass, set around each call and restored after (1 is fastest for one window: a thread pool
-    only adds synchronization, badly so on a busy machine).
+    (optional) to name each bar's regime cluster. The model's weights are copied into the stepper at
+    construction: build a new predictor after changing the model.
 
     >>> p = StreamingPredictor(load_run_bundle("runs/r"))
     >>> for bar in bars: d = p.update(bar)    # bar: mapping with timestamp, open, high, low, close, volume
     """
 
-    def __init__(self, run: Any, regime_filter: Any = None, threads: int = 1) -> None:
+    def __init__(self, run: Any, regime_filter: Any = None) -> None:
         from ..capture import Captured
         from ..indicators import StreamingSuite, get_suite
         from ..indicators.volatility import atr
@@ -148,7 +147,9 @@ class StreamingPredictor:
         n_feat = len(self.extractor.feature_names_)
         self._feats = _Ring(self.seq_len, n_feat, np.float32)
         self._feat_rows = 0  # feature rows pushed so far
-        self._model_state: Any = None  # the model's stream state, current up to row _model_rows
+        from ..model.step import BarStepper
+
+        self._stepper = BarStepper(self.model)  # the model's stream, current up to feature row _model_rows
         self._model_rows = 0
         self._finite_run = 0
         self._first_warm_bar = int(self.extractor.first_valid_row_) + self.seq_len - 1
@@ -156,7 +157,6 @@ class StreamingPredictor:
         self._lab = lab
         self._closes = _Ring(lab.vol_window + lab.vol_long_window + 8, 1)
         self.regime_filter = regime_filter if regime_filter is not None and regime_filter.centers is not None else None
-        self.threads = int(threads)
         self._first_feature_bar = int(self.extractor.first_valid_row_)
         self.bars_seen = 0
 
@@ -220,27 +220,21 @@ class StreamingPredictor:
         """Stream the feature rows the model has not seen yet (one after each scored bar; the last
         ``seq_len`` from a fresh state after a longer pause, which is exact: a bar's output reads its
         last ``seq_len`` rows only) and fill ``d`` from the last row's outputs."""
-        import torch
-
         from ..model.regime import REGIME_CHANGE_NAMES
-        from ..training import stream_step
 
         gap = self._feat_rows - self._model_rows
-        if self._model_state is None or gap >= self.seq_len:
-            self._model_state, gap = None, self.seq_len
-        prev = torch.get_num_threads()
-        torch.set_num_threads(self.threads)
-        try:
-            out, self._model_state = stream_step(self.model, self._feats.tail()[-gap:], self._model_state)
-        finally:
-            torch.set_num_threads(prev)
+        if self._model_rows == 0 or gap >= self.seq_len:
+            self._stepper.reset()
+            gap = self.seq_len
+        for row in self._feats.tail()[-gap:]:
+            out = self._stepper.step(row)
         self._model_rows = self._feat_rows
         d.is_warm = True
         for k in ("entry_prob", "exit_prob", "tp_prob", "sl_prob", "hold_prob", "expected_return", "volatility"):
-            setattr(d, k, float(out[k][-1]))
-        d.size = float(out["position_size"][-1])
-        d.regime_latent = np.asarray(out["regime_mu"][-1], dtype=np.float64)
-        d.change_scores = {k: float(out[k][-1]) for k in REGIME_CHANGE_NAMES}
+            setattr(d, k, float(out[k]))
+        d.size = float(out["position_size"])
+        d.regime_latent = np.asarray(out["regime_mu"], dtype=np.float64)
+        d.change_scores = {k: float(out[k]) for k in REGIME_CHANGE_NAMES}
         d.regime_change = d.change_scores.get("regime_change", math.nan)
         if self.regime_filter is not None:
             d.regime_cluster = int(self.regime_filter.assign(d.regime_latent[None])[0])
