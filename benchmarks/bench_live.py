@@ -8,7 +8,7 @@ Run: ``.venv/bin/python benchmarks/bench_live.py [RUN_DIR] [--data FILE] [--bars
 2. **New bar → decision** (with ``RUN_DIR``): the run's :class:`StreamingPredictor` warmed on the
    first bars of ``--data`` (default: the run's own captured market), then ``--bars`` bars timed
    from the bar's arrival to the policy's decision (indicators → features ``transform_last`` →
-   one model window → :class:`Policy`), with the share of each stage. Make a default-preset run
+   one model step → :class:`Policy`), with the share of each stage. Make a default-preset run
    with ``nts train --data ../shared/data/BTCUSDT-4h.csv --set training.num_epochs=1 --set
    training.max_steps_per_epoch=50``.
 """
@@ -75,7 +75,7 @@ def bench_decision(run_dir: str, data: str | None, n: int) -> None:
     warm = len(bars) - n
     for b in bars[:warm]:
         p.update(b)
-    stages = {"indicators": [], "features": [], "model": []}
+    stages = {"indicators": [], "features": [], "model": [], "vol_regime": []}
 
     def timed(name, fn):
         def wrap(*a, **k):
@@ -86,9 +86,10 @@ def bench_decision(run_dir: str, data: str | None, n: int) -> None:
                 stages[name].append((time.perf_counter() - t) * 1e6)
         return wrap
 
-    p.suite.update = timed("indicators", p.suite.update)
+    p.suite.update_array = timed("indicators", p.suite.update_array)
     p._feature_row = timed("features", p._feature_row)
     p._score = timed("model", p._score)
+    p._vol_regime = timed("vol_regime", p._vol_regime)
     total, cpu = [], []
     for b in bars[warm:]:
         t, c = time.perf_counter(), time.thread_time()

@@ -119,7 +119,6 @@ class StreamingPredictor:
     """
 
     def __init__(self, run: Any, regime_filter: Any = None) -> None:
-        from ..capture import Captured
         from ..indicators import StreamingSuite, get_suite
         from ..indicators.volatility import atr
 
@@ -129,8 +128,7 @@ class StreamingPredictor:
         self.extractor = run.bundle.extractor
         captured = run.bundle.captured
         self.columns = list(captured.columns)
-        self._meta = {c: captured.meta[c] for c in self.columns}
-        self._Captured = Captured
+        self._columns_key = tuple(self.columns)
         specs = get_suite(cfg.capture.suite)
         self.suite = StreamingSuite(specs)
         missing = sorted(set(self.columns) - set(self.suite.columns))
@@ -139,11 +137,13 @@ class StreamingPredictor:
 
             raise SchemaMismatchError(f"suite '{cfg.capture.suite}' does not produce the run's captured columns "
                                       f"{missing[:5]}; the run was captured with another suite")
+        self._col_index = self.suite.column_index(self.columns)
+        self._row = np.empty(len(_OHLCV) + len(self.columns))  # this bar's OHLCV + captured lines
         self._atr = StreamingSuite([atr(period=ATR_PERIOD)])
+        assert self._atr.columns == [f"atr_{ATR_PERIOD}.atr"], self._atr.columns
         self.seq_len = cfg.model.seq_len
         self._need_rows = int(self.extractor.required_history_)
         self._rows = _Ring(self._need_rows, len(_OHLCV) + len(self.columns))
-        self._schema = list(_OHLCV) + self.columns
         n_feat = len(self.extractor.feature_names_)
         self._feats = _Ring(self.seq_len, n_feat, np.float32)
         self._feat_rows = 0  # feature rows pushed so far
@@ -178,9 +178,11 @@ class StreamingPredictor:
         get = bar.get if isinstance(bar, Mapping) else (lambda k, _b=bar: getattr(_b, k))
         o, h, l, c, v = (float(get(k)) for k in _OHLCV)
         ts = get("timestamp")
-        values = self.suite.update(o, h, l, c, v)
-        atr_v = self._atr.update(o, h, l, c, v)[f"atr_{ATR_PERIOD}.atr"]
-        self._rows.push(np.array([o, h, l, c, v, *(values[col] for col in self.columns)], dtype=np.float64))
+        row = self._row
+        row[:5] = (o, h, l, c, v)
+        row[5:] = self.suite.update_array(o, h, l, c, v, index=self._col_index)
+        atr_v = self._atr.update_array(o, h, l, c, v)[0]
+        self._rows.push(row)
         self._closes.push(np.array([c]))
         bar_i = self.bars_seen
         self.bars_seen += 1
@@ -201,11 +203,7 @@ class StreamingPredictor:
 
     # internals ---------------------------------------------------------------------------------
     def _feature_row(self) -> np.ndarray:
-        import polars as pl
-
-        tail = self._rows.tail()  # (required_history_, 5 + C)
-        frame = pl.from_numpy(tail, schema=self._schema, orient="row")
-        return self.extractor.transform_last(self._Captured(frame, self._meta))
+        return self.extractor.transform_last_array(self._rows.tail(), self._columns_key)
 
     def _vol_regime(self) -> float:
         from ..labels import volatility_context
