@@ -9,11 +9,15 @@ import numpy as np
 import polars as pl
 import pytest
 
+from neural_trading_system.config import FeatureConfig
 from neural_trading_system.errors import DataValidationError, SchemaMismatchError
-from neural_trading_system.features.kernels import build_levels, compute_features, make_plan, window_stats
+from neural_trading_system.features import FeatureExtractor
+from neural_trading_system.features import extractor as extractor_module
+from neural_trading_system.features.kernels import (build_last_levels, build_levels, compute_features, level_reach,
+                                                    make_plan, reach_tiers, window_stats)
 from neural_trading_system.features.schema import OHLCV, STATS, parse_feature
 
-from .conftest import with_frame
+from .conftest import TRAIN_END, with_frame
 
 
 def _buffer(captured, columns, t, rows):
@@ -111,13 +115,14 @@ def _golden_plan():
     names = ["osc.x|mean5", "osc.x|z5", "px.p|dmax4", "osc.x|lvl", "osc.x|d3", "px.p|d1", "px.p|lvl",
              "ret|1", "ret|4", "rv|5", "volume|z4", "candle|body", "candle|upper", "candle|range"]
     plan = make_plan([parse_feature(s) for s in names], {"osc.x": False, "px.p": True})
-    return plan, build_levels(np.vstack([osc, price]), plan.price_like, ohlcv), ohlcv
+    values = np.vstack([osc, price])  # (C, N) in the plan's source order
+    return plan, build_levels(values, plan.price_like, ohlcv), ohlcv, values
 
 
 def test_one_bar_kernels_equal_the_bulk_column():
     """compute_features with start = N-1 (the live row: one gather for all differences and returns,
     only the last w bars copied per window) equals column t of the bulk result, at every t."""
-    plan, levels, ohlcv = _golden_plan()
+    plan, levels, ohlcv, _ = _golden_plan()
     bulk = compute_features(levels, ohlcv, plan)  # (F, N)
     for t in range(levels.shape[1]):
         part = {k: v[: t + 1] for k, v in ohlcv.items()}
@@ -146,3 +151,48 @@ def test_window_stats_computes_each_wanted_stat_the_same_alone(wanted):
     window_stats(x, w, 0, idx, out)
     for c in range(3):
         np.testing.assert_array_equal(out[idx[c, cols]], full[full_idx[c, cols]], err_msg=f"column {c} {wanted}")
+
+
+def test_level_reach_and_tiers():
+    """Each source's reach is the most bars its last-bar features read; the tiers cover every row
+    once at a width >= its reach, and split only where that saves more cells than a tier costs."""
+    plan, *_ = _golden_plan()  # osc.x: mean5, z5, lvl, d3 -> 5; px.p: dmax4, d1, lvl -> 4
+    np.testing.assert_array_equal(level_reach(plan), [5, 4])
+    reach = np.array([1, 1, 200, 2, 200, 11, 1])
+    for cost, want in ((0, [([0, 1, 6], 1), ([3], 2), ([5], 11), ([2, 4], 200)]),
+                       (50, [([0, 1, 3, 5, 6], 11), ([2, 4], 200)]),
+                       (10_000, [([0, 1, 2, 3, 4, 5, 6], 200)])):
+        tiers = reach_tiers(reach, cost_per_tier=cost)
+        assert [(list(r), w) for r, w in tiers] == want, cost
+
+
+def test_last_levels_by_tier_give_the_bulk_column():
+    """build_last_levels fills each tier's last `width` bars only; a one-bar compute_features on it
+    equals the bulk column at every bar, with one tier per reach (cost 0) or all in one."""
+    plan, levels, ohlcv, values = _golden_plan()
+    bulk = compute_features(levels, ohlcv, plan)
+    block = np.vstack([ohlcv[k] for k in OHLCV] + list(values))  # a buffer's rows: OHLCV, then the columns
+    src, h = np.array([5, 6]), 8  # the last bar reads 5 bars of osc.x, 4 of px.p, 5 returns
+    for cost in (0, 10_000):
+        tiers = [(rows, src[rows], w, plan.price_like[rows]) for rows, w in reach_tiers(level_reach(plan), cost)]
+        assert len(tiers) == (2 if cost == 0 else 1)
+        for t in range(h - 1, levels.shape[1]):
+            part = {k: v[t + 1 - h: t + 1] for k, v in ohlcv.items()}
+            last = build_last_levels(block[:, t + 1 - h: t + 1], tiers, part)
+            one = compute_features(last, part, plan, start=h - 1)
+            np.testing.assert_array_equal(one[:, 0], bulk[:, t], err_msg=f"bar {t}, cost {cost}")
+
+
+def test_array_row_with_one_tier_per_reach(captured, monkeypatch):
+    """A wider extractor (differences and summaries of the captured lines) with a tier per distinct
+    reach: the live row still equals the batch row bit for bit."""
+    cfg = FeatureConfig(lookback_windows=(5, 20, 50), diff_lags=(1, 5), max_columns=30, max_features=400)
+    ex = FeatureExtractor(cfg).fit(captured, TRAIN_END)
+    assert len(set(level_reach(ex._plan).tolist())) >= 3
+    monkeypatch.setattr(extractor_module, "TIER_COST", 0)
+    full = ex.transform(captured)
+    cols = list(ex.input_columns_)
+    for t in (ex.first_valid_row_ + ex.required_history_, 555, captured.frame.height - 1):
+        row = ex.transform_last_array(_buffer(captured, cols, t, ex.required_history_), cols)
+        np.testing.assert_array_equal(row, full[t], err_msg=f"bar {t}")
+    assert len(ex._array_index[tuple(cols)][1]) >= 3  # the tiers this row was built with

@@ -26,7 +26,8 @@ from pydantic import ValidationError
 from ..artifacts import package_version, read_json, write_json_atomic
 from ..config import FeatureConfig
 from ..errors import ArtifactError, DataValidationError, SchemaMismatchError
-from .kernels import Plan, build_levels, compute_features, fill_levels, make_plan
+from .kernels import (Plan, build_last_levels, build_levels, compute_features, level_reach, make_plan,
+                      reach_tiers)
 from .sanitize import first_valid_row, fit_robust, scale_clip, scale_clip_row
 from .schema import (OHLCV, InputFrame, check_columns, check_schema, is_captured_column, parse_feature,
                      resolve_input, schema_hash)
@@ -42,6 +43,8 @@ _FORMAT_VERSION = 1
 HISTORY_MARGIN = 8
 #: fewest training rows after warm-up the robust scaler is fitted on
 MIN_SCALER_ROWS = 32
+#: level cells a reach tier of the live row must save to be worth its array calls (see reach_tiers)
+TIER_COST = 4000
 _STATE = ("input_columns_", "ignored_columns_", "price_like_", "feature_names_", "center_", "scale_", "clip_",
           "first_valid_row_", "required_history_", "train_end_", "schema_hash_", "fit_report_")
 
@@ -120,7 +123,7 @@ class FeatureExtractor:
         self.schema_hash_ = schema_hash(columns, self.price_like_, names)
         self.fit_report_ = report
         self._plan = plan
-        self._array_index: dict[tuple[str, ...], np.ndarray] = {}
+        self._array_index: dict[tuple[str, ...], tuple[np.ndarray, list]] = {}
         log.info("feature extractor fitted on %d training rows: %d captured columns -> %d features, "
                  "warm-up %d rows, streaming history %d bars, schema %s", train_end, len(columns), len(names),
                  fv, self.required_history_, self.schema_hash_[:12])
@@ -147,10 +150,11 @@ class FeatureExtractor:
         self._check_rows(inp.n, "transform_last")
         h = self._last_rows(inp.n)
         rows = slice(inp.n - h, inp.n)
-        sources = self._plan.sources[:-2]
-        levels = np.empty((len(sources) + 2, h), dtype=np.float64)
-        levels[:-2] = inp.matrix(sources, rows)
-        return self._last_row(inp.ohlcv(rows), levels, "transform_last")
+        values = inp.matrix(self._plan.sources[:-2], rows)  # (C_used, h)
+        if not np.isfinite(values[:, -1]).all():
+            return np.full(len(self.feature_names_), np.nan, dtype=np.float32)
+        ohlcv = inp.ohlcv(rows)
+        return self._last_row(build_levels(values, self._plan.price_like, ohlcv), ohlcv, "transform_last")
 
     def transform_last_array(self, tail: np.ndarray, columns: Sequence[str]) -> np.ndarray:
         """:meth:`transform_last` on a bare array: the LAST bar's feature row, (F,) float32.
@@ -164,9 +168,10 @@ class FeatureExtractor:
         self._check_fitted()
         tail = np.asarray(tail, dtype=np.float64)
         key = columns if type(columns) is tuple else tuple(columns)
-        src = self._array_index.get(key)
-        if src is None:
-            src = self._index_columns(key)
+        layout = self._array_index.get(key)
+        if layout is None:
+            layout = self._index_columns(key)
+        src, tiers = layout
         if tail.ndim != 2 or tail.shape[1] != len(OHLCV) + len(key):
             raise DataValidationError("transform_last_array: tail has the wrong shape", column="tail",
                                       expected=f"(rows, {len(OHLCV) + len(key)}): {', '.join(OHLCV)} then the "
@@ -174,16 +179,16 @@ class FeatureExtractor:
                                       fix="pass the buffer rows with OHLCV first and one column per name")
         n = tail.shape[0]
         self._check_rows(n, "transform_last_array")
+        if not np.isfinite(tail[n - 1, src]).all():
+            return np.full(len(self.feature_names_), np.nan, dtype=np.float32)
         h = self._last_rows(n)
         block = tail[n - h:].T  # (5 + C, h) view
-        # ohlcv and the plan's sources as contiguous rows, the layout transform_last hands the kernels
-        ohlcv_rows = np.ascontiguousarray(block[: len(OHLCV)])
-        levels = np.empty((len(src) + 2, h), dtype=np.float64)
-        levels[:-2] = block[src]
-        return self._last_row(dict(zip(OHLCV, ohlcv_rows)), levels, "transform_last_array")
+        ohlcv = dict(zip(OHLCV, np.ascontiguousarray(block[: len(OHLCV)])))
+        return self._last_row(build_last_levels(block, tiers, ohlcv), ohlcv, "transform_last_array")
 
     def _index_columns(self, key: tuple[str, ...]) -> np.ndarray:
-        """Rows of ``tail.T`` holding the plan's sources, for a tail laid out as OHLCV + ``key``; cached."""
+        """For a tail laid out as OHLCV + ``key``: the columns holding the plan's sources, and the
+        reach tiers of :func:`~.kernels.build_last_levels` over them; cached."""
         captured = [c for c in key if is_captured_column(c)]
         dupes = sorted(c for c, k in Counter(captured).items() if k > 1)
         if dupes:
@@ -193,10 +198,12 @@ class FeatureExtractor:
                       dict(zip(self.input_columns_, self.price_like_)))
         pos = {c: len(OHLCV) + j for j, c in enumerate(key)}
         src = np.array([pos[c] for c in self._plan.sources[:-2]], dtype=np.int64)
+        price_like = self._plan.price_like
+        tiers = [(rows, src[rows], width, price_like[rows]) for rows, width in reach_tiers(level_reach(self._plan), TIER_COST)]
         if len(self._array_index) >= 8:  # a caller keeps one layout; bound the cache all the same
             self._array_index.clear()
-        self._array_index[key] = src
-        return src
+        self._array_index[key] = (src, tiers)
+        return src, tiers
 
     def _check_rows(self, n: int, what: str) -> None:
         need = self.required_history_
@@ -210,14 +217,10 @@ class FeatureExtractor:
         one-bar return of a buffer is undefined). Fewer rows, the same values."""
         return min(n, self._plan.history + 1)
 
-    def _last_row(self, ohlcv: dict[str, np.ndarray], levels: np.ndarray, what: str) -> np.ndarray:
-        """(F,) float32 features of the last of h bars: ``ohlcv`` name -> (h,); ``levels``
-        (C_used + 2, h) holds the plan's captured sources in rows ``:C_used`` and becomes their levels."""
-        if not np.isfinite(levels[:-2, -1]).all():
-            return np.full(len(self.feature_names_), np.nan, dtype=np.float32)
-        plan = self._plan
-        fill_levels(levels, plan.price_like, ohlcv)
-        raw = compute_features(levels, ohlcv, plan, start=levels.shape[1] - 1)  # (F, 1)
+    def _last_row(self, levels: np.ndarray, ohlcv: dict[str, np.ndarray], what: str) -> np.ndarray:
+        """(F,) float32 features of the last of h bars from their levels (C_used + 2, h) and
+        ``ohlcv`` name -> (h,)."""
+        raw = compute_features(levels, ohlcv, self._plan, start=levels.shape[1] - 1)  # (F, 1)
         return scale_clip_row(raw[:, 0], self.center_, self.scale_, self.clip_, self.feature_names_, what)
 
     def fit_transform(self, captured: Any, train_end: int,

@@ -17,7 +17,8 @@ import numpy as np
 
 from .schema import LOGVOL, RET1, STATS, FeatureRef
 
-__all__ = ["Plan", "make_plan", "build_levels", "fill_levels", "compute_features", "window_stats"]
+__all__ = ["Plan", "make_plan", "build_levels", "fill_levels", "level_reach", "reach_tiers", "build_last_levels",
+           "compute_features", "window_stats"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -169,6 +170,67 @@ def fill_levels(out: np.ndarray, price_like: np.ndarray, ohlcv: dict[str, np.nda
         out[n_cols, 0] = np.nan
         out[n_cols, 1:] = np.log(close[1:] / close[:-1])
         out[n_cols + 1] = np.log1p(np.maximum(ohlcv["volume"], 0.0))
+
+
+def level_reach(plan: Plan) -> np.ndarray:
+    """Trailing bars of each captured source's level that the LAST bar's features read, (C,) int64:
+    1 for a level, ``k + 1`` for a ``k``-bar difference, ``w`` for a ``w``-bar summary."""
+    n_cols = len(plan.sources) - 2
+    reach = np.ones(n_cols, dtype=np.int64)
+    for k, (rows, _) in plan.diff.items():
+        reach[rows] = np.maximum(reach[rows], k + 1)
+    for w, (rows, _) in plan.stat.items():
+        rows = rows[rows < n_cols]  # the market rows (one-bar return, log volume) are always built whole
+        reach[rows] = np.maximum(reach[rows], w)
+    return reach
+
+
+def reach_tiers(reach: np.ndarray, cost_per_tier: int = 4000) -> list[tuple[np.ndarray, int]]:
+    """Source rows grouped into tiers ``(rows, width)`` of similar reach, minimizing the cells a
+    one-row transform builds (``sum len(rows) * width``) plus ``cost_per_tier`` cells per tier (the
+    array calls each tier costs)."""
+    widths, counts = np.unique(reach, return_counts=True)
+    k = len(widths)
+    best = [0] + [None] * k  # best[j]: cheapest cover of widths[:j]; cut[j]: where its last tier starts
+    cut = [0] * (k + 1)
+    for j in range(1, k + 1):
+        for i in range(j):
+            cost = best[i] + int(counts[i:j].sum()) * int(widths[j - 1]) + cost_per_tier
+            if best[j] is None or cost < best[j]:
+                best[j], cut[j] = cost, i
+    tiers, j = [], k
+    while j > 0:
+        i = cut[j]
+        lo = widths[i - 1] if i > 0 else 0
+        tiers.append((np.flatnonzero((reach > lo) & (reach <= widths[j - 1])), int(widths[j - 1])))
+        j = i
+    return tiers[::-1]
+
+
+def build_last_levels(block: np.ndarray, tiers: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]],
+                      ohlcv: dict[str, np.ndarray]) -> np.ndarray:
+    """Levels (C + 2, N) for the LAST bar's features only, the same values as :func:`build_levels`.
+
+    block: (R, N) rows of a buffer (the captured columns among them); each tier ``(rows, src,
+    width, price_like)`` builds its level rows ``rows`` from block rows ``src`` over the last
+    ``width`` bars only (price-like ones as log(value / close)), the cells a one-bar
+    :func:`compute_features` reads (:func:`level_reach`). The earlier cells of a short-reach row
+    are left unset. The market rows are built whole.
+    """
+    n = block.shape[1]
+    n_cols = sum(len(rows) for rows, *_ in tiers)
+    close = ohlcv["close"]
+    out = np.empty((n_cols + 2, n), dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for rows, src, width, price_like in tiers:
+            x = block[src, n - width:]  # (len(rows), width) copy
+            if price_like.any():
+                x[price_like] = np.log(x[price_like] / close[n - width:])
+            out[rows, n - width:] = x
+        out[n_cols, 0] = np.nan
+        out[n_cols, 1:] = np.log(close[1:] / close[:-1])
+        out[n_cols + 1] = np.log1p(np.maximum(ohlcv["volume"], 0.0))
+    return out
 
 
 def _workers(requested: int) -> int:
