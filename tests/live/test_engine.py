@@ -197,3 +197,15 @@ def test_exchange_feed_through_the_engine_survives_errors_and_trades_from_start_
     f.write_csv(path)
     _run(live_bundle, ListFeed(ReplayFeed(path).bars, step), tmp_path / "y", trade_from=rows[start][0])
     assert read_trade_log(tmp_path / "x" / "trades.jsonl") == read_trade_log(tmp_path / "y" / "trades.jsonl")
+
+
+def test_nts_backtest_takes_data_as_its_second_argument(live_run, replay_csv, tmp_path):
+    from typer.testing import CliRunner
+
+    from neural_trading_system.cli import app
+
+    r = CliRunner().invoke(app, ["backtest", str(live_run), str(replay_csv), "--data", str(tmp_path / "other.csv")])
+    assert r.exit_code == 2 and "name two files" in r.output
+    r = CliRunner().invoke(app, ["backtest", str(live_run), str(replay_csv)])
+    assert r.exit_code == 0, r.output
+    assert "out of sample" in r.output and replay_csv.name in r.output.replace("\n", "")

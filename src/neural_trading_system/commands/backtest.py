@@ -18,6 +18,9 @@ def register(app: typer.Typer) -> None:
     @app.command("backtest")
     def backtest_cmd(
         run_dir: Optional[Path] = typer.Argument(None, help="Run directory (default: the most recent run under runs/)."),
+        data_file: Optional[Path] = typer.Argument(None, metavar="[DATA]",
+                                                   help="CSV or Parquet file to trade after the run's validation end "
+                                                        "(same as --data)."),
         data: Optional[Path] = DataOpt, synthetic: bool = SyntheticOpt, bars: Optional[int] = BarsOpt,
         seed: Optional[int] = SeedOpt, null: bool = NullOpt, exchange: Optional[str] = ExchangeOpt,
         symbol: Optional[str] = SymbolOpt, interval: Optional[str] = IntervalOpt, start: Optional[str] = StartOpt,
@@ -31,11 +34,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Backtest a trained run on its test split (or on DATA after its validation end).
 
+        nts backtest [RUN_DIR] [DATA]: RUN_DIR left out is the most recent run.
+
         Writes backtest/metrics.json, backtest/trades.csv and dashboard.html into the run directory.
         --set takes keys of the backtest section: --set backtest.entry_threshold=0.6.
         """
         from ..backtest import run_backtest
 
+        if data_file is not None and data is not None and data_file != data:
+            console.print(f"[red]error:[/] DATA {data_file} and --data {data} name two files; give one")
+            raise typer.Exit(2)
+        data = data if data is not None else data_file
         data_cfg = None
         if any(x is not None for x in (data, exchange)) or synthetic or null:
             data_cfg = run_command(_data_config, run_dir, runs_dir, data_overrides(
