@@ -137,10 +137,15 @@ class StreamingPredictor:
 
             raise SchemaMismatchError(f"suite '{cfg.capture.suite}' does not produce the run's captured columns "
                                       f"{missing[:5]}; the run was captured with another suite")
-        self._col_index = self.suite.column_index(self.columns)
+        atr_col = f"atr_{ATR_PERIOD}.atr"
+        spec = atr(period=ATR_PERIOD)
+        assert spec.columns() == [atr_col], spec.columns()
+        # the policy's ATR: the suite's own line when it computes one (same kernel), else a suite of its own
+        same = any(sp.name == spec.name and sp.definition.fn is spec.definition.fn and sp.params == spec.params
+                   for sp in specs)
+        self._atr = None if same else StreamingSuite([spec])
+        self._col_index = self.suite.column_index(self.columns + ([atr_col] if self._atr is None else []))
         self._row = np.empty(len(_OHLCV) + len(self.columns))  # this bar's OHLCV + captured lines
-        self._atr = StreamingSuite([atr(period=ATR_PERIOD)])
-        assert self._atr.columns == [f"atr_{ATR_PERIOD}.atr"], self._atr.columns
         self.seq_len = cfg.model.seq_len
         self._need_rows = int(self.extractor.required_history_)
         self._rows = _Ring(self._need_rows, len(_OHLCV) + len(self.columns))
@@ -180,8 +185,11 @@ class StreamingPredictor:
         ts = get("timestamp")
         row = self._row
         row[:5] = (o, h, l, c, v)
-        row[5:] = self.suite.update_array(o, h, l, c, v, index=self._col_index)
-        atr_v = self._atr.update_array(o, h, l, c, v)[0]
+        lines = self.suite.update_array(o, h, l, c, v, index=self._col_index)
+        if self._atr is None:
+            row[5:], atr_v = lines[:-1], lines[-1]
+        else:
+            row[5:], atr_v = lines, self._atr.update_array(o, h, l, c, v)[0]
         self._rows.push(row)
         self._closes.push(np.array([c]))
         bar_i = self.bars_seen
