@@ -11,13 +11,11 @@ from neural_trading_system.config import ModelConfig
 from neural_trading_system.model import NeuralTradingModel
 from neural_trading_system.training import predict_bars, predict_windows
 
-F = 12
+from tests.model.test_network import F, tiny
 
 
 def cfg(**kw) -> ModelConfig:
-    base = dict(seq_len=12, d_model=16, num_heads=2, num_layers=2, dim_feedforward=32, latent_dim=4, history_pool=4)
-    base.update(kw)
-    return ModelConfig(**base)
+    return tiny(**{"seq_len": 12, "num_layers": 2, **kw})
 
 
 @pytest.fixture
