@@ -2,12 +2,13 @@
 
 Per bar: the run's indicator suite is updated incrementally (:class:`~..indicators.StreamingSuite`,
 equal to the bulk capture), the captured row joins a trailing buffer of ``required_history_``
-rows, the run's fitted extractor computes the bar's feature row (``transform_last``, equal to
+rows, the run's fitted extractor computes the bar's feature row (``transform_last_array``, equal to
 ``transform(full)[-1]``), the row joins a trailing buffer of ``seq_len`` feature rows, and the
 run's model streams that one new row: one token through the model's streaming form
 (:class:`~..model.step.BarStepper`, the numpy kernel of ``model.stream``, which the batch path runs
-over a whole period; after a pause in scoring it catches up from the buffer). The predictor must see the history from its start: most indicators are recursive (IIR)
-filters, so feed every bar you have before trusting ``is_warm``.
+over a whole period; after a pause in scoring it catches up from the buffer). The predictor must
+see the history from its start: most indicators are recursive (IIR) filters, so feed every bar
+you have before trusting ``is_warm``.
 
 Besides the model outputs a :class:`Decision` carries what the trading policy reads at the same
 close: ATR(14) (Wilder) and the causal volatility regime (``ctx_vol_regime`` of the labels).

@@ -7,7 +7,7 @@ from .artifacts import (LoadedRun, check_feature_compat, load_run, load_weights,
                         read_weights_metadata, save_weights, write_manifest)
 from .engine import Objective, TrainResult, epoch_order, train_model
 from .loss import TASKS, MultiTaskLoss
-from .predict import PREDICTION_KEYS, predict, predict_bars, predict_windows, stream_step
+from .predict import PREDICTION_KEYS, predict, predict_bars, predict_windows
 from .schedule import warmup_cosine
 
 __all__ = [
@@ -20,7 +20,6 @@ __all__ = [
     "predict",
     "predict_windows",
     "predict_bars",
-    "stream_step",
     "PREDICTION_KEYS",
     "save_weights",
     "load_weights",

@@ -1,9 +1,9 @@
 """Inference in eval mode: windows (training metrics, analysis) and streamed series (backtest, live).
 
-``predict`` / ``predict_windows`` run the model's windowed ``forward``. ``predict_bars`` and
-``stream_step`` run its ``stream``: one token per bar, the same function (see ``model/network.py``),
-so the backtest's bulk pass and the live predictor's bar-by-bar pass agree with each other and with
-the windows to float rounding (parity tests hold them within 1e-5).
+``predict`` / ``predict_windows`` run the model's windowed ``forward``. ``predict_bars`` runs its
+``stream``: one token per bar, the same function (see ``model/network.py``); the live predictor
+steps the same stream one bar at a time (``model.step.BarStepper``). All agree to float rounding
+(parity tests hold them within 1e-5).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..errors import SchemaMismatchError
 from ..model.network import LOGIT_HEADS, ModelOutput, NeuralTradingModel
 from ..model.regime import REGIME_CHANGE_NAMES
 
-__all__ = ["predict", "predict_windows", "predict_bars", "stream_step", "PREDICTION_KEYS"]
+__all__ = ["predict", "predict_windows", "predict_bars", "PREDICTION_KEYS"]
 
 #: keys of :func:`predict`'s result (besides ``end_bars``)
 PREDICTION_KEYS = tuple(f"{h}_prob" for h in LOGIT_HEADS) + (
@@ -131,16 +131,6 @@ def predict_bars(model: NeuralTradingModel, X: np.ndarray, bars: np.ndarray, seq
     inv = np.empty_like(order)
     inv[order] = np.arange(len(order))
     return {k: v[inv] for k, v in res.items()}
-
-
-@torch.inference_mode()
-def stream_step(model: NeuralTradingModel, rows: np.ndarray, state: Any = None) -> tuple[dict[str, np.ndarray], Any]:
-    """Stream ``rows`` ``(n, F)`` float32 (the next bars of one series) → ``(predictions of each
-    row as :func:`predict`'s keys, new state)``; ``state``: the previous call's (``None`` at the
-    series' start). The model must be in eval mode."""
-    x = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32))
-    out, state = model.stream(x.to(next(model.parameters()).device), state)
-    return _to_numpy(out), state
 
 
 def _concat(parts: list[dict[str, np.ndarray]], n: int, latent_dim: int) -> dict[str, np.ndarray]:
