@@ -36,7 +36,7 @@ def measure(name: str, threads: int) -> dict:
     from neural_trading_system import api
     from neural_trading_system.config import load_config
     from neural_trading_system.pipeline import load_run_bundle
-    from neural_trading_system.training import predict
+    from neural_trading_system.training import predict_bars
 
     cfg = load_config("default", overrides={**MARKETS[name], "runs_dir": str(ROOT / "runs"),
                                             "run_name": f"quality-{name}", "training.threads": threads,
@@ -46,11 +46,13 @@ def measure(name: str, threads: int) -> dict:
     train_s = time.perf_counter() - t0
     rb = load_run_bundle(ROOT / "runs" / f"quality-{name}")
     b = rb.bundle
-    p_test, p_train = predict(rb.model, b.test), predict(rb.model, b.train)
+    T = rb.config.model.seq_len
+    p_test = predict_bars(rb.model, b.X, b.split.test, T)  # = predict(model, b.test), streamed: 1 token per bar
     event = b.labels["target_entry"].to_numpy()[b.split.test] > 0.5
     out = {"market": name, "test_windows": int(b.split.test.size), "train_s": round(train_s, 1),
            "entry_auc": float(roc_auc_score(event, p_test["entry_prob"]))}
     if rb.true_regimes is not None and name == "synthetic":
+        p_train = predict_bars(rb.model, b.X, b.split.train, T)
         km = KMeans(n_clusters=5, n_init=10, random_state=0).fit(p_train["regime_mu"])
         out["nmi_true_regimes"] = float(normalized_mutual_info_score(rb.true_regimes[b.split.test],
                                                                      km.predict(p_test["regime_mu"])))
@@ -63,7 +65,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    rows = [measure(m, args.threads) for m in args.markets.split(",") if m and (m != "btc" or BTC.is_file())]
+    rows = []
+    for m in args.markets.split(","):
+        if m and (m != "btc" or BTC.is_file()):
+            rows.append(measure(m, args.threads))
+            print(rows[-1], flush=True)
     print(f"{'market':<10} {'test windows':>12} {'entry AUC':>10} {'NMI(latent, true regimes)':>26} {'train s':>8}")
     for r in rows:
         nmi = f"{r['nmi_true_regimes']:.3f}" if "nmi_true_regimes" in r else "-"

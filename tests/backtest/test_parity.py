@@ -27,6 +27,36 @@ def test_streaming_equals_batch_over_test_split(tiny_bundle):
     assert not streamed["is_warm"][:first].any() and streamed["is_warm"][first]
 
 
+@pytest.mark.slow
+def test_an_architecture_without_a_stepper_streams_its_windows(tiny_bundle):
+    import copy
+
+    import torch
+
+    from neural_trading_system.live import StreamingPredictor, stack_decisions
+    from neural_trading_system.training import predict
+
+    class Windowed(torch.nn.Module):  # a user's architecture: forward only
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.cfg, self.n_features = inner, inner.cfg, inner.n_features
+
+        def forward(self, x, return_attention=False):
+            return self.inner(x, return_attention)
+
+    rb = copy.copy(tiny_bundle)
+    rb.model = Windowed(tiny_bundle.model).eval()
+    p = StreamingPredictor(rb)
+    assert p._stepper is None
+    batch = predict(tiny_bundle.model, rb.bundle.test)
+    bars = batch["end_bars"][:40]
+    frame, first = rb.bundle.captured.frame, int(bars[0])
+    p.warm_up(frame.slice(0, first), score=False)
+    streamed = stack_decisions(p.warm_up(frame.slice(first, int(bars[-1]) + 1 - first)))
+    for k in KEYS:
+        np.testing.assert_allclose(streamed[k][bars - first], batch[k][:40], atol=1e-5, rtol=0, err_msg=k)
+
+
 def test_streaming_atr_and_vol_regime_equal_bulk(tiny_bundle):
     from neural_trading_system.backtest.predictions import atr_bulk, vol_regime_bulk
     from neural_trading_system.live import StreamingPredictor, stack_decisions

@@ -115,3 +115,20 @@ def test_bar_stepper_equals_the_torch_stream(model):
                   "regime_logvar", "trend_break", "stability_index", "regime_change"):
             np.testing.assert_allclose(np.stack([g[k] for g in got]), want[k].numpy(), atol=1e-5, err_msg=k)
         s.reset()
+
+
+def test_an_architecture_without_stream_gets_windows(model):
+    class Windowed(torch.nn.Module):  # a user's architecture: forward only
+        def __init__(self, inner):
+            super().__init__()
+            self.inner, self.cfg, self.n_features = inner, inner.cfg, inner.n_features
+
+        def forward(self, x, return_attention=False):
+            return self.inner(x, return_attention)
+
+    X = np.random.default_rng(5).normal(size=(40, F)).astype(np.float32)
+    bars = np.array([20, 11, 39])
+    got = predict_bars(Windowed(model), X, bars, model.cfg.seq_len)
+    want = predict_bars(model, X, bars, model.cfg.seq_len)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], atol=1e-5, err_msg=k)

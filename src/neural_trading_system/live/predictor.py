@@ -153,9 +153,12 @@ class StreamingPredictor:
         n_feat = len(self.extractor.feature_names_)
         self._feats = _Ring(self.seq_len, n_feat, np.float32)
         self._feat_rows = 0  # feature rows pushed so far
+        from ..model import NeuralTradingModel
         from ..model.step import BarStepper
 
-        self._stepper = BarStepper(self.model)  # the model's stream, current up to feature row _model_rows
+        # the model's stream, current up to feature row _model_rows; another architecture (no stepper
+        # kernel) scores its window of the last seq_len rows
+        self._stepper = BarStepper(self.model) if type(self.model) is NeuralTradingModel else None
         self._model_rows = 0
         self._finite_run = 0
         self._first_warm_bar = int(self.extractor.first_valid_row_) + self.seq_len - 1
@@ -229,13 +232,18 @@ class StreamingPredictor:
         last ``seq_len`` rows only) and fill ``d`` from the last row's outputs."""
         from ..model.regime import REGIME_CHANGE_NAMES
 
-        gap = self._feat_rows - self._model_rows
-        if self._model_rows == 0 or gap >= self.seq_len:
-            self._stepper.reset()
-            gap = self.seq_len
-        for row in self._feats.tail()[-gap:]:
-            out = self._stepper.step(row)
-        self._model_rows = self._feat_rows
+        if self._stepper is None:
+            from ..training import predict_windows
+
+            out = {k: v[0] for k, v in predict_windows(self.model, self._feats.tail()[None], 1).items()}
+        else:
+            gap = self._feat_rows - self._model_rows
+            if self._model_rows == 0 or gap >= self.seq_len:
+                self._stepper.reset()
+                gap = self.seq_len
+            for row in self._feats.tail()[-gap:]:
+                out = self._stepper.step(row)
+            self._model_rows = self._feat_rows
         d.is_warm = True
         for k in ("entry_prob", "exit_prob", "tp_prob", "sl_prob", "hold_prob", "expected_return", "volatility"):
             setattr(d, k, float(out[k]))

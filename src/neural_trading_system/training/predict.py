@@ -97,8 +97,8 @@ def predict_bars(model: NeuralTradingModel, X: np.ndarray, bars: np.ndarray, seq
 
     Equal to :func:`predict_windows` on the windows ``X[t-seq_len+1 : t+1]`` but computed by
     streaming each run of consecutive bars once, from ``seq_len - 1`` bars before its first bar:
-    one token per bar instead of ``seq_len``. Keys as :func:`predict`, each ``(S,)`` /
-    ``(S, latent_dim)``, in the order of ``bars``.
+    one token per bar instead of ``seq_len`` (a model without ``stream`` gets the windows). Keys as
+    :func:`predict`, each ``(S,)`` / ``(S, latent_dim)``, in the order of ``bars``.
     """
     T = int(seq_len or model.cfg.seq_len)
     bars = np.asarray(bars, dtype=np.int64)
@@ -107,6 +107,10 @@ def predict_bars(model: NeuralTradingModel, X: np.ndarray, bars: np.ndarray, seq
     if bars.size and (bars.min() < T - 1 or bars.max() >= len(X)):
         raise ValueError(f"window end bars must lie in [seq_len-1={T - 1}, {len(X) - 1}], "
                          f"found {bars.min()}..{bars.max()}")
+    if not hasattr(model, "stream"):  # an architecture without a streaming form: one window per bar
+        windows = np.lib.stride_tricks.sliding_window_view(X, (T, X.shape[1]))[:, 0]  # (N-T+1, T, F) view
+        parts = [predict_windows(model, windows[bars[i:i + chunk] - T + 1], chunk) for i in range(0, len(bars), chunk)]
+        return _concat(parts, len(bars), model.cfg.latent_dim)
     order = np.argsort(bars, kind="stable")
     sb = bars[order]
     breaks = np.flatnonzero(np.diff(sb) > 1) + 1
