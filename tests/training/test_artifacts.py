@@ -44,6 +44,20 @@ def test_safetensors_round_trip(tmp_path):
         load_weights(NeuralTradingModel(cfg.model_copy(update={"latent_dim": 5}), N_FEATURES), tmp_path / "m.safetensors")
 
 
+def test_weights_of_an_older_model_version_ask_for_a_retrain(tmp_path):
+    from safetensors.torch import save_file
+
+    cfg = ModelConfig(seq_len=8, d_model=16, num_heads=2, num_layers=1, dim_feedforward=32, latent_dim=4,
+                      history_pool=4)
+    m = NeuralTradingModel(cfg, N_FEATURES)
+    old = {k: v for k, v in cfg.model_dump(mode="json").items() if k != "attention_span"}  # before the field existed
+    save_file({k: v.contiguous() for k, v in m.state_dict().items()}, str(tmp_path / "m.safetensors"),
+              metadata={"n_features": str(N_FEATURES), "config_hash": "0" * 16, "model_config": json.dumps(old)})
+    with pytest.raises(ArtifactError, match=r"another version of the model \(fields added since: \['attention_span'\]"
+                                            r".*retrain the run"):
+        load_weights(m, tmp_path / "m.safetensors")
+
+
 def test_manifest_merges_atomically(tmp_path):
     write_manifest(tmp_path, seed=1, timings_s={"data": 1.0})
     write_manifest(tmp_path, n_features=12, timings_s={"train": 2.0})

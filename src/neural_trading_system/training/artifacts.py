@@ -79,8 +79,8 @@ def load_weights(model: NeuralTradingModel, path: str | Path) -> dict[str, str]:
     if meta.get("config_hash") and meta["config_hash"] != model_config_hash(model.cfg):
         raise ArtifactError(
             f"{path}: weights belong to model config {meta.get('model_config')} (hash {meta['config_hash']}), "
-            f"not to {model.cfg.model_dump(mode='json')} (hash {model_config_hash(model.cfg)}); build the model "
-            "from the run's config.json (load_run does)"
+            f"not to {model.cfg.model_dump(mode='json')} (hash {model_config_hash(model.cfg)}); "
+            + _config_mismatch_fix(meta.get("model_config"), model.cfg.model_dump(mode="json"))
         )
     state = load_file(str(path), device=str(next(model.parameters()).device))
     try:
@@ -88,6 +88,19 @@ def load_weights(model: NeuralTradingModel, path: str | Path) -> dict[str, str]:
     except RuntimeError as exc:
         raise ArtifactError(f"{path}: weights do not fit the model ({exc}); retrain the run") from None
     return meta
+
+
+def _config_mismatch_fix(stored: str | None, current: dict[str, Any]) -> str:
+    """How to fix a config-hash mismatch: an older model version (other fields) needs a retrain."""
+    try:
+        old = json.loads(stored) if stored else {}
+    except (TypeError, ValueError):
+        old = {}
+    new_keys, gone = sorted(set(current) - set(old)), sorted(set(old) - set(current))
+    if old and (new_keys or gone):
+        return (f"the weights come from another version of the model (fields added since: {new_keys}, removed: "
+                f"{gone}; the architecture changed with them), so retrain the run with this version (`nts train`)")
+    return "build the model from the run's config.json (load_run does)"
 
 
 def write_manifest(run_dir: str | Path, **fields: Any) -> dict[str, Any]:
