@@ -31,18 +31,9 @@ def test_streaming_equals_batch_over_test_split(tiny_bundle):
 def test_an_architecture_without_a_stepper_streams_its_windows(tiny_bundle):
     import copy
 
-    import torch
-
     from neural_trading_system.live import StreamingPredictor, stack_decisions
     from neural_trading_system.training import predict
-
-    class Windowed(torch.nn.Module):  # a user's architecture: forward only
-        def __init__(self, inner):
-            super().__init__()
-            self.inner, self.cfg, self.n_features = inner, inner.cfg, inner.n_features
-
-        def forward(self, x, return_attention=False):
-            return self.inner(x, return_attention)
+    from tests.model.test_streaming import Windowed
 
     rb = copy.copy(tiny_bundle)
     rb.model = Windowed(tiny_bundle.model).eval()

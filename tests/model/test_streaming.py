@@ -117,15 +117,18 @@ def test_bar_stepper_equals_the_torch_stream(model):
         s.reset()
 
 
+class Windowed(torch.nn.Module):
+    """A user's architecture: ``forward`` on windows only, no ``stream`` (wraps a model)."""
+
+    def __init__(self, inner: NeuralTradingModel) -> None:
+        super().__init__()
+        self.inner, self.cfg, self.n_features = inner, inner.cfg, inner.n_features
+
+    def forward(self, x, return_attention=False):
+        return self.inner(x, return_attention)
+
+
 def test_an_architecture_without_stream_gets_windows(model):
-    class Windowed(torch.nn.Module):  # a user's architecture: forward only
-        def __init__(self, inner):
-            super().__init__()
-            self.inner, self.cfg, self.n_features = inner, inner.cfg, inner.n_features
-
-        def forward(self, x, return_attention=False):
-            return self.inner(x, return_attention)
-
     X = np.random.default_rng(5).normal(size=(40, F)).astype(np.float32)
     bars = np.array([20, 11, 39])
     got = predict_bars(Windowed(model), X, bars, model.cfg.seq_len)
