@@ -47,10 +47,11 @@ def train_or_reuse(name: str, extra: dict) -> Path:
 def bench(name: str, rd: Path, stream_bars: int) -> None:
     from neural_trading_system.backtest import run_backtest
     from neural_trading_system.backtest.policy import Decisions
-    from neural_trading_system.backtest.predictions import batch_predictions, fit_regime_filter
+    from neural_trading_system.backtest.predictions import fit_regime_filter
     from neural_trading_system.backtest.strategy import run_cerebro
     from neural_trading_system.live import StreamingPredictor
     from neural_trading_system.pipeline import load_run_bundle
+    from neural_trading_system.training import predict_bars
 
     res = run_backtest(rd)
     n = len(res.timestamps)
@@ -60,7 +61,7 @@ def bench(name: str, rd: Path, stream_bars: int) -> None:
     bars = np.arange(res.window.start, res.window.end + 1)
     d = res.strategies["neural"].decisions
     t = time.perf_counter()
-    batch_predictions(rb.model, rb.bundle.X, bars, rb.config.model.seq_len)
+    predict_bars(rb.model, rb.bundle.X, bars, rb.config.model.seq_len)
     t_pred = time.perf_counter() - t
     t = time.perf_counter()
     run_cerebro(res.ohlcv, Decisions(d.entry.copy(), d.exit.copy(), d.size.copy(), d.stop_distance.copy(), d.close),

@@ -137,7 +137,7 @@ def render_dashboard(res: Any, interval: str | None = None) -> str:
     stamp = (f'<div id="in-sample-stamp" class="stamp">IN-SAMPLE: this backtest trades bars that trained or validated '
              f"the model (up to {e(str(w.cutoff))}); its figures are not an out-of-sample result.</div>"
              if w.in_sample else f'<div id="oos-stamp" class="oos">Out of sample: {e(w.note)}</div>')
-    mode = "streaming predictor, bar by bar" if res.streaming else "one batched model pass"
+    mode = "streaming predictor, bar by bar" if res.streaming else "one streamed model pass over the period"
     nav = "".join(f'<a href="#{s}">{e(titles.get(s, s.replace("-", " ").capitalize()))}</a>' for s in SECTION_IDS)
     parts = [f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Backtest of {e(res.run_dir.name)}'
              f"</title><style>{_CSS}</style></head><body>", stamp,

@@ -16,28 +16,12 @@ from ..config import Config
 from ..live.predictor import ATR_PERIOD, stack_decisions
 from .policy import RegimeFilter
 
-__all__ = ["batch_predictions", "atr_bulk", "vol_regime_bulk", "fit_regime_filter", "decision_arrays",
+__all__ = ["atr_bulk", "vol_regime_bulk", "fit_regime_filter", "decision_arrays",
            "REGIME_FILTER_FILE"]
 
 log = logging.getLogger(__name__)
 
 REGIME_FILTER_FILE = "regime_filter.json"
-
-
-def batch_predictions(model: Any, X: np.ndarray, bars: np.ndarray, seq_len: int,
-                      batch_size: int = 1024) -> dict[str, np.ndarray]:
-    """Predictions of the windows ending at ``bars`` ``(S,)`` of ``X`` ``(N, F)`` float32 (no NaN).
-
-    Streams each run of consecutive bars through the model once (:func:`~..training.predict_bars`,
-    one token per bar, ``batch_size`` bars per call), the computation the live predictor does one
-    bar at a time. Returns :func:`~..training.predict` 's keys, each ``(S,)`` (``regime_mu`` ``(S, D)``).
-    """
-    from ..training import predict_bars
-
-    bars = np.asarray(bars, dtype=np.int64)
-    if bars.size and bars.min() < seq_len - 1:
-        raise ValueError(f"window end bar {bars.min()} is before seq_len-1={seq_len - 1}")
-    return predict_bars(model, X, bars, seq_len, chunk=batch_size)
 
 
 def atr_bulk(open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
@@ -72,6 +56,7 @@ def fit_regime_filter(rb: Any, cache_dir: Path | None = None, batch_size: int = 
     from sklearn.cluster import KMeans
 
     from ..artifacts import read_json, sha256_file
+    from ..training import predict_bars
 
     cfg = rb.config
     k = cfg.backtest.regime_clusters
@@ -83,7 +68,7 @@ def fit_regime_filter(rb: Any, cache_dir: Path | None = None, batch_size: int = 
             return RegimeFilter.from_dict(d, str(path))
     b = rb.bundle
     train = np.asarray(b.split.train, dtype=np.int64)
-    mu = batch_predictions(rb.model, b.X, train, cfg.model.seq_len, batch_size)["regime_mu"].astype(np.float64)
+    mu = predict_bars(rb.model, b.X, train, cfg.model.seq_len, batch_size)["regime_mu"].astype(np.float64)
     km = KMeans(n_clusters=k, random_state=cfg.seed, n_init=10).fit(mu)
     target_return = b.labels["target_return"].to_numpy()[train]
     rf = RegimeFilter.fit(km.labels_, target_return, k, centers=km.cluster_centers_, source="vae_kmeans")
@@ -96,8 +81,10 @@ def fit_regime_filter(rb: Any, cache_dir: Path | None = None, batch_size: int = 
 
 def validation_predictions(rb: Any, batch_size: int = 1024) -> dict[str, np.ndarray]:
     """The model's predictions on the run's validation windows (threshold calibration)."""
+    from ..training import predict_bars
+
     val = np.asarray(rb.bundle.split.val, dtype=np.int64)
-    return batch_predictions(rb.model, rb.bundle.X, val, rb.config.model.seq_len, batch_size=batch_size)
+    return predict_bars(rb.model, rb.bundle.X, val, rb.config.model.seq_len, batch_size)
 
 
 def neural_policy(rb: Any, bcfg: Any, rf: RegimeFilter) -> tuple[Any, Any]:

@@ -1,7 +1,7 @@
 """``run_backtest``: the neural strategy and three baselines over out-of-sample bars, metrics, files, dashboard.
 
 Steps: load the run (its extractor and model, nothing refitted) → choose the traded bars
-(:mod:`.guard`) → one batched model pass over them (or the streaming predictor bar by bar) → the
+(:mod:`.guard`) → one streamed model pass over them (or the streaming predictor bar by bar) → the
 regime filter (KMeans of the training latents) → :class:`~.policy.Policy` decisions → Backtrader
 with costs → the same for buy & hold, SMA crossover and LightGBM → metrics → ``backtest/metrics.json``,
 ``backtest/trades.csv`` and ``dashboard.html`` in the run directory.
@@ -119,14 +119,15 @@ def run_backtest(run_dir: str | Path | None = None, data_cfg: DataConfig | None 
 
     ``data_cfg``: other market data (same guard); ``allow_in_sample``: permit bars that trained or
     validated the model (stamped IN-SAMPLE); ``streaming``: the neural strategy predicts bar by bar
-    through :class:`~..live.StreamingPredictor` instead of one batched pass; ``overrides``: keys of
+    through :class:`~..live.StreamingPredictor` instead of one streamed pass; ``overrides``: keys of
     the ``backtest`` config section; ``engine``: ``'backtrader'`` or ``'simulate'`` (the fast
     simulator, same trades) for the baselines and the batch neural strategy.
     Raises :class:`~..errors.OutOfSampleError` when nothing out of sample is left to trade.
     """
     from ..pipeline import load_run_bundle
+    from ..training import predict_bars
     from .baselines import buy_hold_decisions, sma_cross_decisions
-    from .predictions import atr_bulk, batch_predictions, fit_regime_filter, neural_policy, vol_regime_bulk
+    from .predictions import atr_bulk, fit_regime_filter, neural_policy, vol_regime_bulk
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -179,7 +180,7 @@ def run_backtest(run_dir: str | Path | None = None, data_cfg: DataConfig | None 
         preds.update(atr=atr, vol_regime=vol_regime)
         timings["neural_streaming"] = time.perf_counter() - t
     else:
-        preds = batch_predictions(rb.model, mk.X, bars, seq_len)
+        preds = predict_bars(rb.model, mk.X, bars, seq_len)
         preds.update(regime=rf.assign(preds["regime_mu"]), atr=atr, vol_regime=vol_regime, close=close)
         timings["neural_predict"] = time.perf_counter() - t
         t = time.perf_counter()

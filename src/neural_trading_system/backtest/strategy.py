@@ -1,7 +1,7 @@
 """Backtrader strategies applying :mod:`.policy` bar by bar, and the Cerebro that runs them.
 
 :class:`DecisionStrategy` trades precomputed :class:`~.policy.Decisions` (the neural strategy's
-default: predictions from one batched model pass over the period; also every baseline).
+default: predictions from one streamed model pass over the period; also every baseline).
 :class:`NeuralStrategy` adds ``streaming=True``: each bar goes through a
 :class:`~..live.StreamingPredictor` (incremental indicators → the run's extractor → the run's
 model) and the policy's rules, one bar at a time, as live trading does.
